@@ -1,0 +1,29 @@
+"""Errors the CLI reports as one line on stderr with a non-zero exit, never a traceback."""
+
+
+class CachePythonDepsError(Exception):
+    """Base of every error whose message is meant for the user as it is."""
+
+
+class ProbeError(CachePythonDepsError):
+    """The target interpreter could not be probed."""
+
+
+class UnsupportedInterpreterError(CachePythonDepsError):
+    """The probe ran, but its facts do not describe an interpreter we can key."""
+
+
+class CacheDirectoryError(CachePythonDepsError):
+    """The cache directory could not be found (or the tool's cache is disabled)."""
+
+
+class DependencyHashError(CachePythonDepsError):
+    """The dependency hash (given or computed) cannot go into a cache key."""
+
+
+class UnknownToolError(CachePythonDepsError):
+    """A tool name we do not know."""
+
+
+class PruneRefusedError(CachePythonDepsError):
+    """Pruning was refused by one of its safety guards."""
