@@ -1,0 +1,152 @@
+"""One run of the engine: the I/O edges (probe, cache directory, dependency files) around the
+pure core (identity and keys)."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cache_python_deps.dependency_files import hash_dependency_files
+from cache_python_deps.errors import CacheDirectoryError
+from cache_python_deps.identity import Identity, derive_identity
+from cache_python_deps.interpreter import InterpreterInfo, probe_interpreter
+from cache_python_deps.keys import CacheKeys, CacheKind, compose_keys
+from cache_python_deps.tools import detect_tool, get_tool
+from cache_python_deps.tools.base import CacheContext, OSFamily, Tool
+
+LOOKUP_COMMAND_TIMEOUT_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the caller asked for; every field has a CLI option and an environment variable."""
+
+    python: str
+    tool: str
+    kind: CacheKind
+    dependency_hash: str | None
+    lookup_command: str | None
+    project_directory: Path
+    environ: Mapping[str, str]
+    home: Path
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything computed, with where the inputs came from."""
+
+    interpreter: InterpreterInfo
+    identity: Identity
+    tool: Tool
+    kind: CacheKind
+    cache_directory: Path
+    cache_directory_source: str
+    dependency_hash_source: str
+    dependency_files: tuple[str, ...]
+    keys: CacheKeys
+
+
+def run(request: Request) -> Result:
+    """Probe, locate, hash and compose: the whole job of ``--print-key``."""
+    interpreter = probe_interpreter(request.python)
+    identity = derive_identity(interpreter)
+    tool = (
+        detect_tool(request.project_directory) if request.tool == "auto" else get_tool(request.tool)
+    )
+    if request.lookup_command:
+        cache_directory = run_lookup_command(
+            request.lookup_command, request.environ, request.project_directory
+        )
+        directory_source = "--cache-directory-lookup-command"
+    else:
+        context = CacheContext(
+            os_family=cache_os_family(identity.os_family),
+            environ=request.environ,
+            home=request.home,
+            interpreter_prefix=Path(interpreter.prefix),
+            project_directory=request.project_directory,
+        )
+        cache_directory = tool.cache_directory(context)
+        directory_source = f"{tool.name}'s own settings and defaults (found in-process)"
+    if request.dependency_hash:
+        dependency_hash: str | None = request.dependency_hash
+        files: tuple[str, ...] = ()
+        hash_source = "--dependency-hash"
+    else:
+        found = hash_dependency_files(request.project_directory, tool.dependency_file_patterns)
+        dependency_hash, files = found.digest, found.files
+        hash_source = (
+            f"hashFiles() of {len(files)} file(s) in {request.project_directory}"
+            if files
+            else f"no dependency files in {request.project_directory}"
+        )
+    keys = compose_keys(
+        identity,
+        tool_name=tool.name,
+        tool_layout_version=tool.cache_layout_version,
+        kind=request.kind,
+        dependency_hash=dependency_hash,
+    )
+    return Result(
+        interpreter=interpreter,
+        identity=identity,
+        tool=tool,
+        kind=request.kind,
+        cache_directory=cache_directory,
+        cache_directory_source=directory_source,
+        dependency_hash_source=hash_source,
+        dependency_files=files,
+        keys=keys,
+    )
+
+
+def cache_os_family(os_family: str) -> OSFamily:
+    """Tools follow Windows, macOS or XDG (every other Unix) conventions."""
+    if os_family == "windows":
+        return "windows"
+    if os_family == "macos":
+        return "macos"
+    return "linux"
+
+
+def run_lookup_command(command: str, environ: Mapping[str, str], cwd: Path) -> Path:
+    """Run the user's cache-directory lookup command through the shell; its stdout is the path."""
+    try:
+        # The workflow author's own command, run through the shell as they wrote it.
+        completed = subprocess.run(  # noqa: S602
+            command,
+            shell=True,
+            capture_output=True,
+            text=True,
+            env=dict(environ),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            timeout=LOOKUP_COMMAND_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise CacheDirectoryError(
+            f"cache directory lookup command {command!r} timed out after "
+            f"{LOOKUP_COMMAND_TIMEOUT_SECONDS:g} s"
+        ) from None
+    except OSError as error:
+        raise CacheDirectoryError(
+            f"cache directory lookup command {command!r} could not be run: {error.strerror}"
+        ) from None
+    if completed.returncode != 0:
+        stderr_lines = completed.stderr.strip().splitlines()
+        detail = f": {stderr_lines[-1].strip()[:200]}" if stderr_lines else ""
+        raise CacheDirectoryError(
+            f"cache directory lookup command {command!r} failed with exit code "
+            f"{completed.returncode}{detail}"
+        )
+    lines = [line.strip() for line in completed.stdout.splitlines() if line.strip()]
+    if len(lines) != 1:
+        what = "nothing" if not lines else f"{len(lines)} lines"
+        raise CacheDirectoryError(
+            f"cache directory lookup command {command!r} printed {what}; expected one path"
+        )
+    directory = Path(lines[0]).expanduser()
+    return directory if directory.is_absolute() else (cwd / directory).absolute()

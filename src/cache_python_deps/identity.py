@@ -1,0 +1,227 @@
+"""Pure rules from interpreter facts to its binary identity: ABI tag, stability, epoch, platform.
+
+Nothing here does I/O: every function takes an ``InterpreterInfo`` (real or recorded) and returns
+plain values, so each rule is tested with data rather than by patching the machine.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+from dataclasses import dataclass
+
+from cache_python_deps.interpreter import InterpreterInfo
+
+
+class Stability(enum.Enum):
+    """Whether caches built by this interpreter may be shared across its builds and patches."""
+
+    STABLE = "stable"
+    # A final release whose ABI is stable but officially experimental (free-threaded 3.13).
+    EXPERIMENTAL = "experimental"
+    # Alpha, beta, release candidate or a "+" development build: the ABI may change any time.
+    UNSTABLE = "unstable"
+
+    @property
+    def shares_across_builds(self) -> bool:
+        """True when patch releases and rebuilds of one X.Y may reuse each other's caches."""
+        return self is not Stability.UNSTABLE
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What makes binary artifacts built by one interpreter usable by another."""
+
+    os_family: str
+    os_release: str
+    architecture: str
+    pointer_bits: int
+    libc: str
+    implementation: str
+    abi_tag: str
+    stability: Stability
+    stability_reason: str
+    abi_epoch: str
+    exact_version: str
+    # Differs between any two interpreter installs, even of one version: for virtualenv keys.
+    install_fingerprint: str
+
+
+_ARCHITECTURE_ALIASES = {"amd64": "x86_64", "x64": "x86_64", "aarch64": "arm64"}
+_OS_FAMILIES = {"linux": "linux", "darwin": "macos", "windows": "windows"}
+
+
+def short_hash(text: str, length: int = 12) -> str:
+    """A short, stable hex digest for long or unsafe key parts."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def normalize(text: str) -> str:
+    """Lower-case, and turn anything outside [a-z0-9._] into one underscore.
+
+    Dashes separate key fields, so no field may contain one: that keeps every restore-key prefix
+    from matching a key whose fields differ.
+    """
+    return re.sub(r"[^a-z0-9._]+", "_", text.lower()).strip("_")
+
+
+def derive_identity(info: InterpreterInfo) -> Identity:
+    """All identity rules applied to one interpreter's facts."""
+    stability, reason = stability_of(info)
+    return Identity(
+        os_family=os_family(info),
+        os_release=os_release(info),
+        architecture=architecture(info),
+        pointer_bits=info.pointer_bits,
+        libc=libc(info),
+        implementation=implementation(info),
+        abi_tag=abi_tag(info),
+        stability=stability,
+        stability_reason=reason,
+        abi_epoch=abi_epoch(info, stability),
+        exact_version=exact_version(info),
+        install_fingerprint=install_fingerprint(info),
+    )
+
+
+def os_family(info: InterpreterInfo) -> str:
+    """linux, macos, windows, or the normalized platform.system() of anything else."""
+    system = info.system.lower()
+    return _OS_FAMILIES.get(system, normalize(system) or "unknown")
+
+
+def os_release(info: InterpreterInfo) -> str:
+    """Distribution and release on Linux (debian12, ubuntu24.04); the OS version elsewhere."""
+    family = os_family(info)
+    version = info.os_version or ""
+    if family == "linux":
+        release = f"{info.os_id or 'unknown'}{version}"
+    elif family == "macos":
+        # Minor macOS updates keep binary compatibility; majors move the SDK baseline.
+        release = version.split(".")[0]
+    else:
+        release = version
+    return normalize(release) or "unknown"
+
+
+def architecture(info: InterpreterInfo) -> str:
+    """The machine's architecture, with Windows' and Linux's spellings aligned."""
+    machine = info.machine.lower()
+    return _ARCHITECTURE_ALIASES.get(machine, normalize(machine) or "unknown")
+
+
+def libc(info: InterpreterInfo) -> str:
+    """glibc2.39, musl1.2.5; the platform's C runtime where there is no libc choice."""
+    family = os_family(info)
+    if info.libc_family:
+        return normalize(f"{info.libc_family}{info.libc_version or ''}")
+    if family == "macos":
+        return "libsystem"
+    if family == "windows":
+        return "ucrt" if (info.version_info.major, info.version_info.minor) >= (3, 5) else "msvcrt"
+    return "unknownlibc"
+
+
+def implementation(info: InterpreterInfo) -> str:
+    """cpython, or an alternative implementation with its own release (pypy7.3.11).
+
+    PyPy and GraalPy ABIs move between their own releases, not only with the Python version.
+    """
+    name = normalize(info.implementation_name)
+    if name == "cpython":
+        return name
+    return normalize(f"{name}{info.implementation_version}")
+
+
+def abi_tag(info: InterpreterInfo) -> str:
+    """The wheel ABI tag, derived the way pypa/packaging derives it."""
+    if info.implementation_name == "cpython":
+        return _cpython_abi_tag(info)
+    return _abi_tag_from_ext_suffix(info) or normalize(
+        f"{info.implementation_name}{info.version_info.major}{info.version_info.minor}"
+    )
+
+
+def _cpython_abi_tag(info: InterpreterInfo) -> str:
+    version = info.version_info
+    flags = ""
+    if info.py_gil_disabled:
+        flags += "t"
+    if info.py_debug:
+        flags += "d"
+    if (version.major, version.minor) < (3, 8) and info.with_pymalloc is not False:
+        flags += "m"
+    if (version.major, version.minor) < (3, 3) and info.max_unicode == 0x10FFFF:
+        flags += "u"
+    return f"cp{version.major}{version.minor}{flags}"
+
+
+def _abi_tag_from_ext_suffix(info: InterpreterInfo) -> str | None:
+    """``.pypy39-pp73-x86_64-linux-gnu.so`` -> ``pypy39_pp73``; GraalPy keeps three parts."""
+    parts = (info.ext_suffix or "").split(".")
+    if len(parts) < 3 or not parts[1]:
+        return None
+    soabi = parts[1]
+    pieces = soabi.split("-")
+    if soabi.startswith("cpython") and len(pieces) > 1:
+        tag = "cp" + pieces[1]
+    elif soabi.startswith("cp"):
+        tag = pieces[0]
+    elif soabi.startswith("pypy"):
+        tag = "-".join(pieces[:2])
+    elif soabi.startswith("graalpy"):
+        tag = "-".join(pieces[:3])
+    else:
+        tag = soabi
+    return normalize(tag.replace("-", "_").replace(".", "_"))
+
+
+def _is_development_build(info: InterpreterInfo) -> bool:
+    """CPython built from a git checkout says so with a '+' after its version number."""
+    words = info.sys_version.split()
+    return bool(words) and words[0].endswith("+")
+
+
+def stability_of(info: InterpreterInfo) -> tuple[Stability, str]:
+    """Stability and a one-line reason a person can read."""
+    version = info.version_info
+    if version.releaselevel != "final":
+        return Stability.UNSTABLE, f"Python {version} is a pre-release ({version.releaselevel})"
+    if _is_development_build(info):
+        return Stability.UNSTABLE, f"Python {version}+ is a development build"
+    own = info.implementation_version
+    if info.implementation_name != "cpython" and own.releaselevel != "final":
+        return (
+            Stability.UNSTABLE,
+            f"{info.implementation_name} {own} is a pre-release ({own.releaselevel})",
+        )
+    if info.py_gil_disabled and (version.major, version.minor) == (3, 13):
+        return (
+            Stability.EXPERIMENTAL,
+            "free-threaded Python 3.13 is experimental (PEP 703); its ABI tag is separate",
+        )
+    return Stability.STABLE, f"Python {version} is a final release"
+
+
+def abi_epoch(info: InterpreterInfo, stability: Stability) -> str:
+    """X.Y for stable builds; the exact pre-release plus a build hash for unstable ones.
+
+    Two different alphas, or two builds of one alpha, never share an epoch.
+    """
+    version = info.version_info
+    if stability.shares_across_builds:
+        return f"{version.major}.{version.minor}"
+    development = "dev" if _is_development_build(info) else ""
+    return normalize(f"{version}{development}.{short_hash(info.sys_version)}")
+
+
+def exact_version(info: InterpreterInfo) -> str:
+    """The full interpreter version, e.g. 3.11.7 or 3.14.0a2."""
+    return normalize(str(info.version_info))
+
+
+def install_fingerprint(info: InterpreterInfo) -> str:
+    """A hash that differs between any two installs (path or build) of an interpreter."""
+    base = info.base_executable or info.executable
+    return short_hash(f"{base}\n{info.sys_version}")

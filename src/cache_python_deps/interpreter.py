@@ -1,0 +1,211 @@
+"""Run the probe in a target interpreter and turn its answer into a validated ``InterpreterInfo``.
+
+All subprocess and timeout handling lives here; everything downstream works on plain data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cache_python_deps.errors import ProbeError
+
+PROBE_SCRIPT = Path(__file__).with_name("probe.py")
+PROBE_TIMEOUT_SECONDS = 5.0
+SUPPORTED_PROBE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """A ``sys.version_info``-like 5-tuple."""
+
+    major: int
+    minor: int
+    micro: int
+    releaselevel: str
+    serial: int
+
+    def __str__(self) -> str:
+        """PEP 440 spelling: 3.12.1, 3.14.0a2, 3.13.0rc1."""
+        base = f"{self.major}.{self.minor}.{self.micro}"
+        suffix = {"alpha": "a", "beta": "b", "candidate": "rc"}.get(self.releaselevel)
+        return f"{base}{suffix}{self.serial}" if suffix else base
+
+
+@dataclass(frozen=True)
+class InterpreterInfo:
+    """Everything the probe reports about one interpreter install."""
+
+    implementation_name: str
+    implementation_version: VersionInfo
+    version_info: VersionInfo
+    sys_version: str
+    ext_suffix: str | None
+    soabi: str | None
+    abiflags: str | None
+    py_gil_disabled: bool | None
+    py_debug: bool
+    with_pymalloc: bool | None
+    max_unicode: int
+    pointer_bits: int
+    machine: str
+    system: str
+    sysconfig_platform: str | None
+    libc_family: str | None
+    libc_version: str | None
+    os_id: str | None
+    os_version: str | None
+    executable: str
+    base_executable: str | None
+    prefix: str
+    base_prefix: str
+
+    @classmethod
+    def from_probe(cls, data: Mapping[str, Any]) -> InterpreterInfo:
+        """Validate the probe's JSON object; raise ValueError naming the first bad field."""
+        if data.get("probe_format") != SUPPORTED_PROBE_FORMAT:
+            raise ValueError(f"unknown probe format {data.get('probe_format')!r}")
+        with_pymalloc = data.get("with_pymalloc")
+        return cls(
+            implementation_name=_str(data, "implementation_name").lower(),
+            implementation_version=_version(data, "implementation_version"),
+            version_info=_version(data, "version_info"),
+            sys_version=_str(data, "sys_version"),
+            ext_suffix=_optional_str(data, "ext_suffix"),
+            soabi=_optional_str(data, "soabi"),
+            abiflags=_optional_str(data, "abiflags"),
+            py_gil_disabled=_optional_bool(data, "py_gil_disabled"),
+            py_debug=bool(_optional_bool(data, "py_debug")),
+            with_pymalloc=None if with_pymalloc is None else bool(with_pymalloc),
+            max_unicode=_int(data, "max_unicode"),
+            pointer_bits=_int(data, "pointer_bits"),
+            machine=_str(data, "machine"),
+            system=_str(data, "system"),
+            sysconfig_platform=_optional_str(data, "sysconfig_platform"),
+            libc_family=_optional_str(data, "libc_family"),
+            libc_version=_optional_str(data, "libc_version"),
+            os_id=_optional_str(data, "os_id"),
+            os_version=_optional_str(data, "os_version"),
+            executable=_str(data, "executable"),
+            base_executable=_optional_str(data, "base_executable"),
+            prefix=_str(data, "prefix"),
+            base_prefix=_str(data, "base_prefix"),
+        )
+
+
+def _str(data: Mapping[str, Any], name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} is {value!r}, expected a non-empty string")
+    return value
+
+
+def _optional_str(data: Mapping[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{name} is {value!r}, expected a string")
+    return value
+
+
+def _optional_bool(data: Mapping[str, Any], name: str) -> bool | None:
+    value = data.get(name)
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValueError(f"{name} is {value!r}, expected true, false or null")
+
+
+def _int(data: Mapping[str, Any], name: str) -> int:
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} is {value!r}, expected an integer")
+    return value
+
+
+def _version(data: Mapping[str, Any], name: str) -> VersionInfo:
+    value = data.get(name)
+    if (
+        not isinstance(value, list)
+        or len(value) != 5
+        or not all(isinstance(part, int) and not isinstance(part, bool) for part in value[:3])
+        or value[3] not in ("alpha", "beta", "candidate", "final")
+        or not isinstance(value[4], int)
+    ):
+        raise ValueError(f"{name} is {value!r}, expected a version_info 5-tuple")
+    return VersionInfo(*value)
+
+
+def resolve_interpreter(python: str) -> Path:
+    """Turn ``--python`` (a path or a command on PATH) into an executable file path."""
+    candidate = Path(python).expanduser()
+    if os.sep in python or (os.altsep and os.altsep in python) or candidate.is_file():
+        if not candidate.exists():
+            raise ProbeError(f"Python interpreter {python!r} does not exist")
+        if candidate.is_dir():
+            raise ProbeError(f"Python interpreter {python!r} is a directory, not an executable")
+        return candidate
+    found = shutil.which(python)
+    if found is None:
+        raise ProbeError(f"Python interpreter {python!r} was not found on PATH")
+    return Path(found)
+
+
+def probe_interpreter(python: str, *, timeout: float = PROBE_TIMEOUT_SECONDS) -> InterpreterInfo:
+    """Run the probe in ``python`` and return its validated facts, or raise ProbeError."""
+    executable = resolve_interpreter(python)
+    marker = f"CPD-{secrets.token_hex(8)}"
+    command = [str(executable), "-E", "-s", "-S", str(PROBE_SCRIPT), marker]
+    try:
+        completed = subprocess.run(
+            command,
+            capture_output=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ProbeError(
+            f"probing Python interpreter {python!r} timed out after {timeout:g} s"
+        ) from None
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ProbeError(f"Python interpreter {python!r} could not be run: {reason}") from None
+    if completed.returncode != 0:
+        last_line = _last_line(completed.stderr)
+        detail = f": {last_line}" if last_line else ""
+        raise ProbeError(
+            f"probing Python interpreter {python!r} failed with exit code "
+            f"{completed.returncode}{detail}"
+        )
+    return parse_probe_output(completed.stdout, marker, python)
+
+
+def parse_probe_output(stdout: bytes, marker: str, python: str) -> InterpreterInfo:
+    """Find the framed JSON in the probe's stdout and validate it."""
+    text = stdout.decode("utf-8", "replace")
+    start = text.find(marker)
+    end = text.find(marker, start + len(marker)) if start >= 0 else -1
+    if start < 0 or end < 0:
+        raise ProbeError(f"Python interpreter {python!r} gave no probe result")
+    try:
+        data = json.loads(text[start + len(marker) : end])
+        if not isinstance(data, dict):
+            raise ValueError("the probe result is not a JSON object")
+        return InterpreterInfo.from_probe(data)
+    except ValueError as error:
+        raise ProbeError(
+            f"Python interpreter {python!r} gave an invalid probe result: {error}"
+        ) from None
+
+
+def _last_line(output: bytes) -> str:
+    lines = output.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1].strip()[:200] if lines else ""

@@ -1,0 +1,152 @@
+"""Compose cache keys from an interpreter identity: every key-validity rule lives here.
+
+Key layout (fields separated by ``-``; no field contains a dash, so a restore-key prefix can only
+match keys whose fields before the dependency hash are all equal)::
+
+    cpd-1-<os>-<os release>-<arch>-<bits>bit-<libc>-<implementation>-<abi tag>-<abi epoch>
+         -<tool>.<cache layout>-<kind>-<dependency hash>
+
+where ``<kind>`` is ``tool`` for a tool's download/build cache, and
+``venv.<exact version>.<install fingerprint>`` for a virtualenv, which only the very same
+interpreter install may reuse.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+from dataclasses import dataclass
+
+from cache_python_deps.errors import DependencyHashError
+from cache_python_deps.identity import Identity, normalize
+
+KEY_PREFIX = "cpd"
+KEY_FORMAT_VERSION = 1
+MAX_KEY_LENGTH = 512
+# Longest dependency hash kept as given; longer (or unsafe) input is hashed.
+MAX_VERBATIM_DEPENDENCY_HASH = 128
+# Refuse absurd input outright rather than hash megabytes of it.
+MAX_DEPENDENCY_HASH_INPUT = 64 * 1024
+NO_DEPENDENCY_FILES = "nodeps"
+
+_VERBATIM_DEPENDENCY_HASH = re.compile(r"[A-Za-z0-9._+=-]+")
+_VALID_KEY = re.compile(r"[^\s,]+")
+
+
+class CacheKind(enum.Enum):
+    """What is cached: a tool's download/build cache, or a virtual environment."""
+
+    TOOL = "tool"
+    VENV = "venv"
+
+
+@dataclass(frozen=True)
+class KeyComponent:
+    """One field of a key, with where its value came from (for ``--explain``)."""
+
+    name: str
+    value: str
+    source: str
+
+
+@dataclass(frozen=True)
+class CacheKeys:
+    """The primary key, its restore keys, and the original action's named partial keys."""
+
+    primary: str
+    restore_keys: tuple[str, ...]
+    for_os: str
+    for_python_interpreter: str
+    components: tuple[KeyComponent, ...]
+
+
+def identity_components(identity: Identity) -> list[KeyComponent]:
+    """The fields that say which platform and interpreter ABI a cache belongs to."""
+    return [
+        KeyComponent("prefix", KEY_PREFIX, "cache-python-deps keys"),
+        KeyComponent("key format", str(KEY_FORMAT_VERSION), "key format version"),
+        KeyComponent("os", identity.os_family, "platform.system()"),
+        KeyComponent(
+            "os release", identity.os_release, "/etc/os-release, macOS or Windows version"
+        ),
+        KeyComponent("architecture", identity.architecture, "platform.machine()"),
+        KeyComponent("pointer size", f"{identity.pointer_bits}bit", "struct.calcsize('P')"),
+        KeyComponent("libc", identity.libc, "confstr/ctypes glibc version, musl loader"),
+        KeyComponent("implementation", identity.implementation, "sys.implementation"),
+        KeyComponent("abi tag", identity.abi_tag, "sysconfig (as pypa/packaging derives it)"),
+        KeyComponent(
+            "abi epoch",
+            identity.abi_epoch,
+            "X.Y (stable ABI)"
+            if identity.stability.shares_across_builds
+            else "exact pre-release + hash of sys.version (unstable ABI)",
+        ),
+    ]
+
+
+def dependency_component(dependency_hash: str | None) -> str:
+    """The dependency hash as a key field: kept when short and safe, else hashed."""
+    if dependency_hash is None or not dependency_hash.strip():
+        return NO_DEPENDENCY_FILES
+    if len(dependency_hash) > MAX_DEPENDENCY_HASH_INPUT:
+        raise DependencyHashError(
+            f"the dependency hash is {len(dependency_hash)} characters long; "
+            f"at most {MAX_DEPENDENCY_HASH_INPUT} are accepted (pass a digest, e.g. hashFiles())"
+        )
+    if len(dependency_hash) <= MAX_VERBATIM_DEPENDENCY_HASH and _VERBATIM_DEPENDENCY_HASH.fullmatch(
+        dependency_hash
+    ):
+        return dependency_hash
+    digest = hashlib.sha256(dependency_hash.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"sha256.{digest}"
+
+
+def compose_keys(
+    identity: Identity,
+    *,
+    tool_name: str,
+    tool_layout_version: str,
+    kind: CacheKind,
+    dependency_hash: str | None,
+) -> CacheKeys:
+    """All keys for one interpreter identity, tool, cache kind and dependency hash."""
+    components = identity_components(identity)
+    for_os = _join(components[:7])
+    for_python_interpreter = _join(components)
+    components.append(
+        KeyComponent("tool", normalize(f"{tool_name}.{tool_layout_version}"), "--tool")
+    )
+    if kind is CacheKind.VENV:
+        venv = f"venv.{identity.exact_version}.{identity.install_fingerprint}"
+        components.append(
+            KeyComponent("cache kind", venv, "exact version + hash of base executable, sys.version")
+        )
+    else:
+        components.append(KeyComponent("cache kind", "tool", "--cache-kind"))
+    restore_prefix = _join(components) + "-"
+    components.append(
+        KeyComponent("dependencies", dependency_component(dependency_hash), "dependency hash")
+    )
+    primary = _join(components)
+    keys = CacheKeys(
+        primary=primary,
+        restore_keys=(restore_prefix,),
+        for_os=for_os,
+        for_python_interpreter=for_python_interpreter,
+        components=tuple(components),
+    )
+    for key in (keys.primary, *keys.restore_keys, keys.for_os, keys.for_python_interpreter):
+        validate_key(key)
+    return keys
+
+
+def validate_key(key: str) -> None:
+    """Refuse anything actions/cache would reject: empty, too long, commas or whitespace."""
+    if len(key) > MAX_KEY_LENGTH or not _VALID_KEY.fullmatch(key):
+        # Every field is normalized or hashed, so this is a bug, not bad input.
+        raise AssertionError(f"composed an invalid cache key: {key!r}")
+
+
+def _join(components: list[KeyComponent]) -> str:
+    return "-".join(component.value for component in components)

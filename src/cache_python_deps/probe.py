@@ -1,0 +1,245 @@
+"""Report facts about the interpreter running this file, as framed JSON on stdout.
+
+This file is executed by the *target* interpreter with ``-E -s -S``, which may be anything from
+CPython 2.7 to a 3.14 pre-release, PyPy or GraalPy. So it is stdlib-only, imports nothing from
+this package, and uses no syntax newer than 2.7 (no f-strings, no annotations, no ``:=``).
+
+Usage: ``python -E -s -S probe.py MARKER``. The JSON object is printed on one line between two
+copies of MARKER, so anything else the interpreter prints cannot be mistaken for it.
+"""
+
+import json
+import os
+import platform
+import struct
+import sys
+
+try:
+    import sysconfig
+except ImportError:  # pragma: no cover - every supported interpreter has it
+    sysconfig = None
+
+PROBE_FORMAT = 1
+
+
+def config_var(name):
+    if sysconfig is None:
+        return None
+    try:
+        return sysconfig.get_config_var(name)
+    except Exception:
+        return None
+
+
+def text(value):
+    """A JSON-friendly str (or None) whatever the Python version."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        try:
+            value = value.decode("utf-8", "replace")
+        except AttributeError:
+            value = str(value)
+    return value
+
+
+def version_tuple(info):
+    if info is None:
+        return None
+    return [info[0], info[1], info[2], text(info[3]), info[4]]
+
+
+def implementation_facts():
+    implementation = getattr(sys, "implementation", None)
+    if implementation is not None:
+        name = implementation.name
+        version = version_tuple(implementation.version)
+    else:  # Python 2.7
+        name = platform.python_implementation().lower()
+        version = version_tuple(sys.version_info)
+    pypy_version = getattr(sys, "pypy_version_info", None)
+    if pypy_version is not None:
+        version = version_tuple(pypy_version)
+    return text(name), version
+
+
+def glibc_version():
+    try:
+        value = os.confstr("CS_GNU_LIBC_VERSION")
+        if value:
+            parts = value.split()
+            if len(parts) == 2 and parts[0] == "glibc":
+                return parts[1]
+    except (AttributeError, OSError, ValueError):
+        pass
+    try:
+        import ctypes
+
+        process = ctypes.CDLL(None)
+        function = process.gnu_get_libc_version
+        function.restype = ctypes.c_char_p
+        return text(function())
+    except Exception:
+        return None
+
+
+def elf_interpreter(path):
+    """The PT_INTERP path of an ELF executable, or None."""
+    try:
+        handle = open(path, "rb")
+    except (IOError, OSError):
+        return None
+    try:
+        header = handle.read(64)
+        if len(header) < 64 or header[:4] != b"\x7fELF":
+            return None
+        is_64 = header[4:5] == b"\x02"
+        endian = "<" if header[5:6] == b"\x01" else ">"
+        if is_64:
+            (phoff,) = struct.unpack(endian + "Q", header[32:40])
+            phentsize, phnum = struct.unpack(endian + "HH", header[54:58])
+        else:
+            (phoff,) = struct.unpack(endian + "I", header[28:32])
+            phentsize, phnum = struct.unpack(endian + "HH", header[42:46])
+        for index in range(phnum):
+            handle.seek(phoff + index * phentsize)
+            entry = handle.read(phentsize)
+            (p_type,) = struct.unpack(endian + "I", entry[:4])
+            if p_type != 3:  # PT_INTERP
+                continue
+            if is_64:
+                (offset,) = struct.unpack(endian + "Q", entry[8:16])
+                (size,) = struct.unpack(endian + "Q", entry[32:40])
+            else:
+                (offset,) = struct.unpack(endian + "I", entry[4:8])
+                (size,) = struct.unpack(endian + "I", entry[16:20])
+            handle.seek(offset)
+            return text(handle.read(size).rstrip(b"\x00"))
+    except (IOError, OSError, struct.error):
+        return None
+    finally:
+        handle.close()
+    return None
+
+
+def musl_version(loader):
+    """Run the musl loader, which prints its version on stderr."""
+    try:
+        import subprocess
+
+        process = subprocess.Popen([loader], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _, stderr = process.communicate()
+    except (IOError, OSError):
+        return None
+    for line in text(stderr).splitlines():
+        if line.startswith("Version "):
+            return line.split()[1]
+    return None
+
+
+def libc_facts(system):
+    if system != "Linux":
+        return None, None
+    version = glibc_version()
+    if version:
+        return "glibc", version
+    loader = elf_interpreter(sys.executable)
+    if loader and "musl" in loader:
+        return "musl", musl_version(loader)
+    return None, None
+
+
+def os_release():
+    """ID and VERSION_ID from os-release (Linux)."""
+    values = {}
+    for path in ("/etc/os-release", "/usr/lib/os-release"):
+        try:
+            handle = open(path)
+        except (IOError, OSError):
+            continue
+        try:
+            for line in handle:
+                if "=" not in line:
+                    continue
+                key, _, value = line.strip().partition("=")
+                values[key] = value.strip().strip("\"'")
+        finally:
+            handle.close()
+        break
+    return values.get("ID"), values.get("VERSION_ID")
+
+
+def os_facts(system):
+    if system == "Linux":
+        return os_release()
+    if system == "Darwin":
+        # Without this, Pythons built against old SDKs report 10.16 for every macOS 11+.
+        os.environ["SYSTEM_VERSION_COMPAT"] = "0"
+        return "macos", text(platform.mac_ver()[0]) or None
+    if system == "Windows":
+        return "windows", text(platform.version()) or None
+    return text(system.lower()) or None, text(platform.release()) or None
+
+
+def base_executable():
+    candidate = getattr(sys, "_base_executable", None) or sys.executable
+    if not candidate:
+        return None
+    return text(os.path.realpath(candidate))
+
+
+def site_prefix():
+    """sys.prefix as site.py would set it: -S skips site, which is what detects a virtualenv."""
+    executable = os.environ.get("__PYVENV_LAUNCHER__") or sys.executable
+    if executable:
+        executable_directory = os.path.dirname(os.path.abspath(executable))
+        candidate = os.path.dirname(executable_directory)
+        for directory in (executable_directory, candidate):
+            if os.path.isfile(os.path.join(directory, "pyvenv.cfg")):
+                return text(candidate)
+    return text(sys.prefix)
+
+
+def collect():
+    system = platform.system()
+    name, implementation_version = implementation_facts()
+    libc_family, libc_version = libc_facts(system)
+    os_id, os_version = os_facts(system)
+    gil_disabled = config_var("Py_GIL_DISABLED")
+    return {
+        "probe_format": PROBE_FORMAT,
+        "implementation_name": name,
+        "implementation_version": implementation_version,
+        "version_info": version_tuple(sys.version_info),
+        "sys_version": text(sys.version),
+        "ext_suffix": text(config_var("EXT_SUFFIX") or config_var("SO")),
+        "soabi": text(config_var("SOABI")),
+        "abiflags": text(getattr(sys, "abiflags", None)),
+        "py_gil_disabled": bool(gil_disabled) if gil_disabled is not None else None,
+        "py_debug": bool(config_var("Py_DEBUG")) or hasattr(sys, "gettotalrefcount"),
+        "with_pymalloc": config_var("WITH_PYMALLOC"),
+        "max_unicode": sys.maxunicode,
+        "pointer_bits": struct.calcsize("P") * 8,
+        "machine": text(platform.machine()),
+        "system": text(system),
+        "sysconfig_platform": text(sysconfig.get_platform()) if sysconfig else None,
+        "libc_family": libc_family,
+        "libc_version": libc_version,
+        "os_id": os_id,
+        "os_version": os_version,
+        "executable": text(sys.executable),
+        "base_executable": base_executable(),
+        "prefix": site_prefix(),
+        "base_prefix": text(getattr(sys, "base_prefix", sys.prefix)),
+    }
+
+
+def main():
+    marker = sys.argv[1] if len(sys.argv) > 1 else "CPD-PROBE"
+    payload = json.dumps(collect(), sort_keys=True)
+    sys.stdout.write("\n%s%s%s\n" % (marker, payload, marker))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

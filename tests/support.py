@@ -1,0 +1,88 @@
+"""Test support: recorded probe results and the real interpreters on this machine."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cache_python_deps.interpreter import InterpreterInfo
+
+FIXTURES = Path(__file__).parent / "fixtures" / "probes"
+
+
+def load_recorded_probe(name: str) -> tuple[InterpreterInfo, dict[str, Any]]:
+    """A recorded probe result and the expectations stored beside it."""
+    data = json.loads((FIXTURES / f"{name}.json").read_text())
+    expected = data.pop("_expected")
+    return InterpreterInfo.from_probe(data), expected
+
+
+RECORDED_PROBES = sorted(path.stem for path in FIXTURES.glob("*.json"))
+
+
+def _pyenv_root() -> Path:
+    found = shutil.which("pyenv")
+    if found:
+        completed = subprocess.run([found, "root"], capture_output=True, text=True, check=False)
+        if completed.returncode == 0 and completed.stdout.strip():
+            return Path(completed.stdout.strip())
+    return Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+
+
+PYENV_VERSIONS = (
+    "2.7.18",
+    "3.6.15",
+    "3.7.16",
+    "3.8.18",
+    "3.9.18",
+    "3.10.13",
+    "3.11.7",
+    "3.12.1",
+    "3.13.0",
+)
+
+
+@dataclass(frozen=True)
+class RealInterpreter:
+    """An interpreter this machine is expected to have (see DEVELOPERS.md)."""
+
+    name: str
+    path: Path
+
+
+def real_interpreters() -> list[RealInterpreter]:
+    root = _pyenv_root()
+    found = [
+        RealInterpreter(f"pyenv-{v}", root / "versions" / v / "bin" / "python")
+        for v in PYENV_VERSIONS
+    ]
+    found += [
+        RealInterpreter("debian-3.11", Path("/usr/bin/python3.11")),
+        RealInterpreter("debian-3.11-debug", Path("/usr/bin/python3.11d")),
+        RealInterpreter("debian-pypy3", Path("/usr/bin/pypy3")),
+    ]
+    return found
+
+
+REAL_INTERPRETERS = {interpreter.name: interpreter for interpreter in real_interpreters()}
+
+
+def require_interpreter(name: str) -> Path:
+    """The path of a real interpreter; a missing one fails the test (CI installs them all).
+
+    Set CPD_ALLOW_MISSING_INTERPRETERS=1 on a machine that lacks some to skip instead.
+    """
+    path = REAL_INTERPRETERS[name].path
+    if not path.exists():
+        message = f"real interpreter {name} is missing at {path}"
+        if os.environ.get("CPD_ALLOW_MISSING_INTERPRETERS") == "1":
+            pytest.skip(message)
+        pytest.fail(message + " (.ci/run installs it; see README)")
+    return path
