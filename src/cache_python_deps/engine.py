@@ -17,6 +17,7 @@ from cache_python_deps.tools import detect_tool, get_tool
 from cache_python_deps.tools.base import CacheContext, OSFamily, Tool
 
 LOOKUP_COMMAND_TIMEOUT_SECONDS = 120.0
+DEFAULT_VENV_DIRECTORY = ".venv"
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ def run(request: Request) -> Result:
             request.lookup_command, request.environ, request.project_directory
         )
         directory_source = "--cache-directory-lookup-command"
+    elif request.kind is CacheKind.VENV:
+        cache_directory = request.project_directory / DEFAULT_VENV_DIRECTORY
+        directory_source = f"the project's {DEFAULT_VENV_DIRECTORY} (default for --cache-kind venv)"
     else:
         context = CacheContext(
             os_family=cache_os_family(identity.os_family),

@@ -1,0 +1,134 @@
+"""The action's entry point: outputs, job summary and annotations as the runner reads them."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from cache_python_deps.action import main
+from cache_python_deps.github import annotation, format_outputs
+
+DELIMITED = re.compile(r"^([a-z-]+)<<(CPD_EOF_[0-9a-f]{32})\n(.*?)\n\2\n", re.DOTALL | re.MULTILINE)
+
+
+def parse_outputs(text: str) -> dict[str, str]:
+    """Read GITHUB_OUTPUT the way the runner does (heredoc form only)."""
+    return {name: value for name, _, value in DELIMITED.findall(text)}
+
+
+class Runner:
+    """A fake runner: the files and variables a step gets, and what the step printed."""
+
+    def __init__(self, directory: Path) -> None:
+        self.output = directory / "output"
+        self.summary = directory / "summary"
+        self.output.touch()
+        self.summary.touch()
+        (directory / "requirements.txt").write_text("click\n")
+        self.environ = {
+            "GITHUB_OUTPUT": str(self.output),
+            "GITHUB_STEP_SUMMARY": str(self.summary),
+            "GITHUB_EVENT_NAME": "push",
+            "GITHUB_REF": "refs/heads/main",
+            "GITHUB_WORKSPACE": str(directory),
+            "CPD_PYTHON": sys.executable,
+            "PATH": "/usr/bin:/bin",
+        }
+        self.printed = ""
+
+    def run(self, **inputs: str) -> int:
+        stdout = io.StringIO()
+        code = main({**self.environ, **inputs}, stdout)
+        self.printed = stdout.getvalue()
+        return code
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        return parse_outputs(self.output.read_text())
+
+
+@pytest.fixture
+def runner(tmp_path: Path) -> Runner:
+    return Runner(tmp_path)
+
+
+def test_outputs_survive_newlines_and_injection_attempts() -> None:
+    hostile = "a\nb=c\nEOF\n::set-output name=x::y"
+    text = format_outputs({"skip-reason": hostile, "plain": "v"})
+    assert parse_outputs(text) == {"skip-reason": hostile, "plain": "v"}
+
+
+def test_annotation_stays_one_workflow_command() -> None:
+    line = annotation("warning", "bad\ninput %0A here", title="a, b")
+    assert "\n" not in line
+    assert line == "::warning title=a%2C b::bad%0Ainput %250A here"
+
+
+def test_every_original_output_is_written(runner: Runner) -> None:
+    assert runner.run() == 0
+    outputs = runner.outputs
+    for name in (
+        "cache-directory-path",
+        "cache-key-for-os",
+        "cache-key-for-dependencies",
+        "cache-key-for-python-interpreter",
+        "is-stable-abi",
+    ):
+        assert outputs[name], name
+    assert outputs["cache-enabled"] == "true"
+    assert outputs["cache-key-for-dependencies"].startswith(outputs["restore-keys"])
+    assert outputs["cache-key-for-dependencies"].startswith(outputs["cache-key-for-os"])
+    summary = runner.summary.read_text()
+    assert outputs["cache-key-for-dependencies"] in summary
+    assert "abi tag" in summary
+    assert "::group::cache-python-deps" in runner.printed
+
+
+def test_bad_input_skips_caching_without_failing(runner: Runner) -> None:
+    assert runner.run(CPD_PYTHON="/no/python") == 0
+    assert runner.printed.startswith("::warning title=cache-python-deps::")
+    assert runner.outputs["cache-enabled"] == "false"
+    assert "does not exist" in runner.outputs["skip-reason"]
+    assert "skipped" in runner.summary.read_text()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "complaint"),
+    [
+        ("CPD_TOOL", "conda", "input tool is 'conda'"),
+        ("CPD_CACHE_KIND", "docker", "input cache-kind is 'docker'"),
+        ("CPD_UNSTABLE_ABI", "maybe", "input unstable-abi is 'maybe'"),
+        ("CPD_CACHE_ON_RELEASE_EVENTS", "sure", "input cache-on-release-events is 'sure'"),
+    ],
+)
+def test_invalid_input_values_are_named(
+    runner: Runner, name: str, value: str, complaint: str
+) -> None:
+    assert runner.run(**{name: value}) == 0
+    assert complaint in runner.outputs["skip-reason"]
+
+
+def test_bad_input_fails_the_step_when_asked(runner: Runner) -> None:
+    assert runner.run(CPD_PYTHON="/no/python", CPD_FAIL_ON_ERROR="true") == 1
+    assert runner.printed.startswith("::error title=cache-python-deps::")
+
+
+def test_release_events_do_not_cache(runner: Runner) -> None:
+    assert runner.run(GITHUB_EVENT_NAME="release") == 0
+    assert "::notice title=Caching skipped::" in runner.printed
+    assert runner.outputs["cache-enabled"] == "false"
+
+
+def test_release_events_cache_when_opted_in(runner: Runner) -> None:
+    assert runner.run(GITHUB_EVENT_NAME="release", CPD_CACHE_ON_RELEASE_EVENTS="true") == 0
+    assert runner.outputs["cache-enabled"] == "true"
+
+
+def test_outside_a_runner_it_says_so(tmp_path: Path) -> None:
+    stdout = io.StringIO()
+    assert main({}, stdout) == 1
+    assert "GITHUB_OUTPUT" in stdout.getvalue()
