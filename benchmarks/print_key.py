@@ -24,6 +24,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import yaml  # a development dependency (requirements/dev.txt)
+
 STAND_IN_STEP = """\
 import hashlib, os, sys
 stable = sys.version_info.releaselevel == "final"
@@ -38,9 +40,7 @@ with open(os.environ["GITHUB_OUTPUT"], "a") as outputs:
 
 
 def original_inline_step(action_directory: Path, dependency_hash: str) -> str:
-    """The original's ``shell: python`` step, with its two expressions filled in as Actions would."""
-    import yaml  # a development dependency; only this benchmark needs it
-
+    """The original's ``shell: python`` step, its two expressions filled in as Actions would."""
     action = yaml.safe_load((action_directory / "action.yml").read_text())
     for step in action["runs"]["steps"]:
         if step.get("shell") == "python":
@@ -88,12 +88,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         step_file = scratch / "step.py"
         step_file.write_text(step)
         env = dict(os.environ, GITHUB_OUTPUT=str(scratch / "output"))
+        # An installed package has its bytecode compiled at install time; with this variable an
+        # editable checkout would recompile on every run, which no user of a release sees.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
 
         original_commands = [
             [options.python, str(step_file)],
-            ["bash", "-c", 'echo "dir=$("$0" -Im pip cache dir)" >> "$GITHUB_OUTPUT"', options.python],
+            [
+                "bash",
+                "-c",
+                'echo "dir=$("$0" -Im pip cache dir)" >> "$GITHUB_OUTPUT"',
+                options.python,
+            ],
         ]
-        ours = [options.cli_python, "-m", "cache_python_deps", "--print-key", "--python", options.python]
+        ours = [
+            options.cli_python,
+            "-m",
+            "cache_python_deps",
+            "--print-key",
+            "--python",
+            options.python,
+        ]
 
         def original_once() -> float:
             return sum(timed(command, cwd=project, env=env) for command in original_commands)

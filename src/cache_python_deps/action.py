@@ -67,9 +67,7 @@ def request_from_environment(environ: Mapping[str, str]) -> Request:
     )
 
 
-def _skip(
-    output_path: Path, summary_path: Path | None, reason: str, stdout: TextIO
-) -> None:
+def _skip(output_path: Path, summary_path: Path | None, reason: str, stdout: TextIO) -> None:
     decision = CachingDecision(False, reason)
     stdout.write(github.annotation("warning", reason, title="cache-python-deps") + "\n")
     github.write_outputs(output_path, skipped_outputs(decision))

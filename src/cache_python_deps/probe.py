@@ -17,7 +17,7 @@ import sys
 try:
     import sysconfig
 except ImportError:  # pragma: no cover - every supported interpreter has it
-    sysconfig = None
+    sysconfig = None  # type: ignore[assignment]
 
 PROBE_FORMAT = 1
 
