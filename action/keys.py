@@ -8,6 +8,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from cache_python_deps.action import main  # noqa: E402
+from cache_python_deps.action import main
 
 raise SystemExit(main())

@@ -157,3 +157,33 @@ def test_real_subprocess_error_has_no_traceback(project: Path) -> None:
     assert completed.returncode == 1
     assert "Traceback" not in completed.stderr
     assert completed.stderr.strip().count("\n") == 0
+
+
+def test_prune_subcommand_keeps_built_wheels(project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "pip-cache"
+    (cache / "http-v2").mkdir(parents=True)
+    (cache / "http-v2" / "download").write_bytes(b"x" * 50)
+    (cache / "wheels").mkdir()
+    (cache / "wheels" / "built.whl").write_bytes(b"y" * 5)
+    code, out, err = invoke("--tool", "pip", "prune", "--directory", str(cache), "--stable-abi")
+    assert code == 0, err
+    assert out.strip() == (
+        f"pruned pip cache {cache}: 55 bytes before, 5 bytes after (1 entries removed)"
+    )
+
+
+def test_prune_subcommand_finds_the_cache_like_print_key(project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "found-cache"
+    (cache / "http-v2").mkdir(parents=True)
+    (cache / "http-v2" / "download").write_bytes(b"x")
+    code, out, err = invoke("prune", env={"PIP_CACHE_DIR": str(cache)})
+    assert code == 0, err
+    assert f"pruned pip cache {cache}: 1 bytes before, 0 bytes after" in out
+
+
+def test_prune_subcommand_refusal_is_one_line(project: Path) -> None:
+    code, out, err = invoke("prune", "--directory", str(project), "--stable-abi")
+    assert code == 1
+    assert out == ""
+    assert err.startswith("cache-python-deps: error: refusing to prune")
+    assert err.count("\n") == 1

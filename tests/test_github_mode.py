@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cache_python_deps.action import main
+from cache_python_deps.action import main, prune_main
 from cache_python_deps.github import annotation, format_outputs
 
 DELIMITED = re.compile(r"^([a-z-]+)<<(CPD_EOF_[0-9a-f]{32})\n(.*?)\n\2\n", re.DOTALL | re.MULTILINE)
@@ -132,3 +132,38 @@ def test_outside_a_runner_it_says_so(tmp_path: Path) -> None:
     stdout = io.StringIO()
     assert main({}, stdout) == 1
     assert "GITHUB_OUTPUT" in stdout.getvalue()
+
+
+def test_prune_sub_action_reports_bytes_and_keeps_built_wheels(tmp_path: Path) -> None:
+    cache = tmp_path / "pip-cache"
+    (cache / "http-v2" / "a").mkdir(parents=True)
+    (cache / "http-v2" / "a" / "download").write_bytes(b"x" * 100)
+    (cache / "wheels" / "b").mkdir(parents=True)
+    (cache / "wheels" / "b" / "built.whl").write_bytes(b"y" * 10)
+    stdout = io.StringIO()
+    code = prune_main({"CPD_CACHE_DIRECTORY_PATH": str(cache), "CPD_TOOL": "pip"}, stdout)
+    assert code == 0
+    assert f"pruned pip cache {cache}: 110 bytes before, 10 bytes after" in stdout.getvalue()
+    assert (cache / "wheels" / "b" / "built.whl").exists()
+    assert not (cache / "http-v2").exists()
+
+
+def test_prune_sub_action_drops_built_wheels_for_an_unstable_abi(tmp_path: Path) -> None:
+    cache = tmp_path / "pip-cache"
+    (cache / "wheels" / "b").mkdir(parents=True)
+    (cache / "wheels" / "b" / "built.whl").write_bytes(b"y")
+    environ = {"CPD_CACHE_DIRECTORY_PATH": str(cache), "CPD_IS_STABLE_ABI": "false"}
+    assert prune_main(environ, io.StringIO()) == 0
+    assert not (cache / "wheels" / "b" / "built.whl").exists()
+
+
+def test_prune_sub_action_warns_when_refused(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[project]\n")
+    stdout = io.StringIO()
+    assert prune_main({"CPD_CACHE_DIRECTORY_PATH": str(project)}, stdout) == 0
+    assert stdout.getvalue().startswith("::warning title=prune::cache not pruned: refusing")
+    assert (project / "pyproject.toml").exists()
+    failing = {"CPD_CACHE_DIRECTORY_PATH": str(project), "CPD_FAIL_ON_ERROR": "true"}
+    assert prune_main(failing, io.StringIO()) == 1

@@ -117,5 +117,33 @@ def main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None)
     return 0
 
 
+def prune_main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None) -> int:
+    """The prune sub-action: shrink the cache before actions/cache saves it at the job's end."""
+    from cache_python_deps.prune import prune_cache  # noqa: PLC0415 - only pruning needs it
+
+    environ = os.environ if environ is None else environ
+    stdout = sys.stdout if stdout is None else stdout
+    directory = environ.get("CPD_CACHE_DIRECTORY_PATH", "").strip()
+    try:
+        if not directory:
+            raise InputError("input cache-directory-path is empty: pass the main step's output")
+        tool = _choice(environ, "CPD_TOOL", TOOL_CHOICES[1:], "pip")
+        stable = _flag(environ, "CPD_IS_STABLE_ABI") if environ.get("CPD_IS_STABLE_ABI") else True
+        report = prune_cache(tool, Path(directory), unstable_abi=not stable)
+    except CachePythonDepsError as error:
+        level = "error" if environ.get("CPD_FAIL_ON_ERROR", "").lower() in _TRUE else "warning"
+        stdout.write(github.annotation(level, f"cache not pruned: {error}", title="prune") + "\n")
+        return 1 if level == "error" else 0
+    message = (
+        f"pruned {tool} cache {report.directory}: {report.bytes_before} bytes before, "
+        f"{report.bytes_after} bytes after"
+    )
+    github.group(stdout, message, report.removed_entries)
+    summary = environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        github.write_summary(Path(summary), f"### cache-python-deps prune\n\n{message}")
+    return 0
+
+
 if __name__ == "__main__":
     raise SystemExit(main())

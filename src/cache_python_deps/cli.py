@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from cache_python_deps import __version__
-from cache_python_deps.engine import Request, run
+from cache_python_deps.engine import Request, locate, run
 from cache_python_deps.errors import CachePythonDepsError
 from cache_python_deps.keys import CacheKind
 from cache_python_deps.reporting import explain_text, report_dict
@@ -99,8 +99,6 @@ def main(
     Every option can also be set through an environment variable: CPD_ followed by the option
     name in upper case with underscores (CPD_PYTHON, CPD_TOOL, CPD_DEPENDENCY_HASH, ...).
     """
-    if context.invoked_subcommand is not None:
-        return
     request = Request(
         python=python,
         tool=tool.lower(),
@@ -111,6 +109,9 @@ def main(
         environ=os.environ,
         home=Path.home(),
     )
+    if context.invoked_subcommand is not None:
+        context.obj = request
+        return
     try:
         result = run(request)
     except CachePythonDepsError as error:
@@ -122,3 +123,41 @@ def main(
         click.echo(json.dumps(report_dict(result), indent=2, sort_keys=True))
     else:
         click.echo(explain_text(result))
+
+
+@main.command()
+@click.option(
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The cache to prune; default: the tool's cache directory, found as --print-key does.",
+)
+@click.option(
+    "--unstable-abi/--stable-abi",
+    default=None,
+    help="Also drop built wheels; default: when the interpreter's ABI is unstable.",
+)
+@click.pass_obj
+def prune(request: Request, directory: Path | None, unstable_abi: bool | None) -> None:
+    """Shrink a tool's cache before it is saved: drop downloads, keep wheels built from source.
+
+    Tool and interpreter come from the options before 'prune', e.g.
+    'cache-python-deps --tool uv prune'. Prints bytes before and after.
+    """
+    from cache_python_deps.prune import prune_cache  # noqa: PLC0415 - only this command needs it
+
+    try:
+        tool_name = request.tool
+        if directory is None or unstable_abi is None or tool_name == "auto":
+            location = locate(request)
+            tool_name = location.tool.name
+            directory = directory or location.cache_directory
+            if unstable_abi is None:
+                unstable_abi = not location.identity.stability.shares_across_builds
+        report = prune_cache(tool_name, directory, unstable_abi=unstable_abi)
+    except CachePythonDepsError as error:
+        _fail(str(error))
+        return
+    click.echo(
+        f"pruned {tool_name} cache {report.directory}: {report.bytes_before} bytes before, "
+        f"{report.bytes_after} bytes after ({len(report.removed_entries)} entries removed)"
+    )

@@ -49,8 +49,19 @@ class Result:
     keys: CacheKeys
 
 
-def run(request: Request) -> Result:
-    """Probe, locate, hash and compose: the whole job of ``--print-key``."""
+@dataclass(frozen=True)
+class Location:
+    """The interpreter probed, the tool chosen and the directory found for a request."""
+
+    interpreter: InterpreterInfo
+    identity: Identity
+    tool: Tool
+    cache_directory: Path
+    cache_directory_source: str
+
+
+def locate(request: Request) -> Location:
+    """Probe the interpreter, pick the tool and find the directory to cache."""
     interpreter = probe_interpreter(request.python)
     identity = derive_identity(interpreter)
     tool = (
@@ -74,6 +85,13 @@ def run(request: Request) -> Result:
         )
         cache_directory = tool.cache_directory(context)
         directory_source = f"{tool.name}'s own settings and defaults (found in-process)"
+    return Location(interpreter, identity, tool, cache_directory, directory_source)
+
+
+def run(request: Request) -> Result:
+    """Probe, locate, hash and compose: the whole job of ``--print-key``."""
+    location = locate(request)
+    tool = location.tool
     if request.dependency_hash:
         dependency_hash: str | None = request.dependency_hash
         files: tuple[str, ...] = ()
@@ -87,19 +105,19 @@ def run(request: Request) -> Result:
             else f"no dependency files in {request.project_directory}"
         )
     keys = compose_keys(
-        identity,
+        location.identity,
         tool_name=tool.name,
         tool_layout_version=tool.cache_layout_version,
         kind=request.kind,
         dependency_hash=dependency_hash,
     )
     return Result(
-        interpreter=interpreter,
-        identity=identity,
+        interpreter=location.interpreter,
+        identity=location.identity,
         tool=tool,
         kind=request.kind,
-        cache_directory=cache_directory,
-        cache_directory_source=directory_source,
+        cache_directory=location.cache_directory,
+        cache_directory_source=location.cache_directory_source,
         dependency_hash_source=hash_source,
         dependency_files=files,
         keys=keys,
