@@ -26,8 +26,8 @@ from cache_python_deps.reporting import (
     skipped_outputs,
     skipped_summary,
 )
+from cache_python_deps.tools import TOOL_NAMES
 
-TOOL_CHOICES = ("auto", "pip", "uv", "poetry", "pipenv", "pdm")
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off", "")
 
@@ -57,7 +57,7 @@ def request_from_environment(environ: Mapping[str, str]) -> Request:
     workspace = environ.get("CPD_PROJECT_DIRECTORY") or environ.get("GITHUB_WORKSPACE") or "."
     return Request(
         python=environ.get("CPD_PYTHON", "").strip() or "python",
-        tool=_choice(environ, "CPD_TOOL", TOOL_CHOICES, "pip"),
+        tool=_choice(environ, "CPD_TOOL", ("auto", *TOOL_NAMES), "pip"),
         kind=CacheKind(_choice(environ, "CPD_CACHE_KIND", ("tool", "venv"), "tool")),
         dependency_hash=environ.get("CPD_DEPENDENCY_HASH") or None,
         lookup_command=environ.get("CPD_CACHE_DIRECTORY_LOOKUP_COMMAND", "").strip() or None,
@@ -127,7 +127,7 @@ def prune_main(environ: Mapping[str, str] | None = None, stdout: TextIO | None =
     try:
         if not directory:
             raise InputError("input cache-directory-path is empty: pass the main step's output")
-        tool = _choice(environ, "CPD_TOOL", TOOL_CHOICES[1:], "pip")
+        tool = _choice(environ, "CPD_TOOL", TOOL_NAMES, "pip")
         stable = _flag(environ, "CPD_IS_STABLE_ABI") if environ.get("CPD_IS_STABLE_ABI") else True
         report = prune_cache(tool, Path(directory), unstable_abi=not stable)
     except CachePythonDepsError as error:

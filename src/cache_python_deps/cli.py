@@ -18,9 +18,9 @@ from cache_python_deps.engine import Request, locate, run
 from cache_python_deps.errors import CachePythonDepsError
 from cache_python_deps.keys import CacheKind
 from cache_python_deps.reporting import explain_text, report_dict
+from cache_python_deps.tools import TOOL_NAMES
 
 ENV_PREFIX = "CPD"
-TOOL_CHOICES = ("auto", "pip", "uv", "poetry", "pipenv", "pdm")
 
 
 def _fail(message: str) -> None:
@@ -52,7 +52,7 @@ def _fail(message: str) -> None:
 @click.option(
     "--tool",
     envvar=f"{ENV_PREFIX}_TOOL",
-    type=click.Choice(TOOL_CHOICES, case_sensitive=False),
+    type=click.Choice(("auto", *TOOL_NAMES), case_sensitive=False),
     default="pip",
     show_default=True,
     help="Whose cache: 'auto' picks from the project's lock files.",
