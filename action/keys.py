@@ -1,13 +1,18 @@
-"""Run the action's key step with the standard library only, from this checkout of the action.
+"""Run the action's key step from this checkout of the action, with the standard library only.
 
-Started with ``python -I``: no user site-packages, no PYTHON* variables, nothing installed.
+run.sh starts it with ``-E -s -S``: no PYTHON* variables, no site-packages, nothing installed.
+It must parse on any Python (2.7 included) so that a too-old one can say so by its exit code.
 """
 
+import os
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+TOO_OLD = 86
+if sys.version_info < (3, 10):
+    sys.exit(TOO_OLD)
 
-from cache_python_deps.action import main
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "src"))
 
-raise SystemExit(main())
+from cache_python_deps.action import main  # noqa: E402
+
+sys.exit(main())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
@@ -12,9 +12,9 @@ def format_outputs(outputs: Mapping[str, str]) -> str:
     """``GITHUB_OUTPUT`` text; every value uses a random heredoc delimiter, newline-safe."""
     chunks = []
     for name, value in outputs.items():
-        delimiter = f"CPD_EOF_{secrets.token_hex(16)}"
+        delimiter = f"CPD_EOF_{os.urandom(16).hex()}"
         while delimiter in value:  # pragma: no cover - 128 random bits
-            delimiter = f"CPD_EOF_{secrets.token_hex(16)}"
+            delimiter = f"CPD_EOF_{os.urandom(16).hex()}"
         chunks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
     return "".join(chunks)
 

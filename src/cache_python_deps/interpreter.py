@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -161,7 +160,7 @@ def resolve_interpreter(python: str) -> Path:
 def probe_interpreter(python: str, *, timeout: float = PROBE_TIMEOUT_SECONDS) -> InterpreterInfo:
     """Run the probe in ``python`` and return its validated facts, or raise ProbeError."""
     executable = resolve_interpreter(python)
-    marker = f"CPD-{secrets.token_hex(8)}"
+    marker = f"CPD-{os.urandom(8).hex()}"
     command = [str(executable), "-E", "-s", "-S", str(PROBE_SCRIPT), marker]
     try:
         completed = subprocess.run(

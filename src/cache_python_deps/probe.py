@@ -6,11 +6,12 @@ this package, and uses no syntax newer than 2.7 (no f-strings, no annotations, n
 
 Usage: ``python -E -s -S probe.py MARKER``. The JSON object is printed on one line between two
 copies of MARKER, so anything else the interpreter prints cannot be mistaken for it.
+
+It is on the hot path of every run, so it imports as little as it can: no ``json`` and no
+``platform`` on Linux (both pull in ``re`` and friends, which would double its start-up time).
 """
 
-import json
 import os
-import platform
 import struct
 import sys
 
@@ -55,7 +56,7 @@ def implementation_facts():
         name = implementation.name
         version = version_tuple(implementation.version)
     else:  # Python 2.7
-        name = platform.python_implementation().lower()
+        name = "pypy" if hasattr(sys, "pypy_version_info") else "cpython"
         version = version_tuple(sys.version_info)
     pypy_version = getattr(sys, "pypy_version_info", None)
     if pypy_version is not None:
@@ -169,9 +170,22 @@ def os_release():
     return values.get("ID"), values.get("VERSION_ID")
 
 
+def system_and_machine():
+    """platform.system() and platform.machine(), without importing platform where uname exists."""
+    uname = getattr(os, "uname", None)
+    if uname is not None:
+        result = uname()
+        return text(result[0]), text(result[4])
+    import platform
+
+    return text(platform.system()), text(platform.machine())
+
+
 def os_facts(system):
     if system == "Linux":
         return os_release()
+    import platform
+
     if system == "Darwin":
         # Without this, Pythons built against old SDKs report 10.16 for every macOS 11+.
         os.environ["SYSTEM_VERSION_COMPAT"] = "0"
@@ -179,6 +193,47 @@ def os_facts(system):
     if system == "Windows":
         return "windows", text(platform.version()) or None
     return text(system.lower()) or None, text(platform.release()) or None
+
+
+def json_string(value):
+    """A JSON string literal, ASCII only (the json module would import re: too slow here)."""
+    if not isinstance(value, type("")):
+        value = value.decode("utf-8", "replace")
+    out = ['"']
+    for char in value:
+        code = ord(char)
+        if char == '"' or char == "\\":
+            out.append("\\" + char)
+        elif 0x20 <= code < 0x7F:
+            out.append(char)
+        elif code > 0xFFFF:
+            code -= 0x10000
+            out.append("\\u%04x\\u%04x" % (0xD800 | (code >> 10), 0xDC00 | (code & 0x3FF)))
+        else:
+            out.append("\\u%04x" % code)
+    out.append('"')
+    return "".join(out)
+
+
+def json_value(value):
+    """Encode the few types the probe reports: None, bool, int, str and lists of them."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(json_value(item) for item in value) + "]"
+    if isinstance(value, int) or type(value).__name__ == "long":
+        return str(int(value))
+    return json_string(value)
+
+
+def json_object(mapping):
+    # type: (dict[str, object]) -> str
+    items = sorted(mapping.items())
+    return "{" + ", ".join(json_string(k) + ": " + json_value(v) for k, v in items) + "}"
 
 
 def base_executable():
@@ -201,7 +256,7 @@ def site_prefix():
 
 
 def collect():
-    system = platform.system()
+    system, machine = system_and_machine()
     name, implementation_version = implementation_facts()
     libc_family, libc_version = libc_facts(system)
     os_id, os_version = os_facts(system)
@@ -220,8 +275,8 @@ def collect():
         "with_pymalloc": config_var("WITH_PYMALLOC"),
         "max_unicode": sys.maxunicode,
         "pointer_bits": struct.calcsize("P") * 8,
-        "machine": text(platform.machine()),
-        "system": text(system),
+        "machine": machine,
+        "system": system,
         "sysconfig_platform": text(sysconfig.get_platform()) if sysconfig else None,
         "libc_family": libc_family,
         "libc_version": libc_version,
@@ -236,7 +291,7 @@ def collect():
 
 def main():
     marker = sys.argv[1] if len(sys.argv) > 1 else "CPD-PROBE"
-    payload = json.dumps(collect(), sort_keys=True)
+    payload = json_object(collect())
     sys.stdout.write("\n%s%s%s\n" % (marker, payload, marker))
     sys.stdout.flush()
 
