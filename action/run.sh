@@ -3,15 +3,18 @@
 # backslashes, which dirname would not split)
 #
 # Runs the action's own code with a Python >= 3.10 already on the runner: the interpreter being
-# keyed first, then python3, python, py. Each runs the script isolated (-E -s -S: no PYTHON*
-# variables, no site-packages, nothing installed); a Python too old for it exits with 86 and the
-# next one is tried, so the usual case costs a single interpreter start. Inputs arrive as CPD_*.
+# keyed first, then python3, python, python3.16 ... python3.10, py (the keyed one may be 2.7 or
+# 3.9, with setup-python's python3 on PATH the same). Each runs the script isolated (-E -s -S: no
+# PYTHON* variables, no site-packages, nothing installed); a Python too old for it exits with 86
+# and the next one is tried, so the usual case costs a single interpreter start. Inputs arrive as
+# CPD_* variables.
 set -uo pipefail
 script=$1
 too_old=86
 
 tried=()
-for candidate in "${CPD_PYTHON:-python}" python3 python py; do
+for candidate in "${CPD_PYTHON:-python}" python3 python python3.16 python3.15 python3.14 \
+  python3.13 python3.12 python3.11 python3.10 py; do
   command -v "$candidate" >/dev/null 2>&1 || continue
   tried+=("$candidate")
   "$candidate" -E -s -S "$script"

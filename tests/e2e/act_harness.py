@@ -57,7 +57,6 @@ Typical use: :class:`ActSession` (one workspace, one cache server, numbered runs
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import re
@@ -159,6 +158,8 @@ def ensure_cache_standin_installed(standin: Path = STANDIN_DIR) -> Path:
         raise HarnessError("npm is needed to install the actions/cache stand-in")
     # Closing the lock file releases the lock; it lives outside the tree, never in git status.
     with (Path(tempfile.gettempdir()) / "cache-python-deps-e2e-npm-ci.lock").open("w") as lock:
+        import fcntl  # noqa: PLC0415 - POSIX only; the e2e tests run on Linux
+
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not _standin_is_installed(standin):
             completed = subprocess.run(
