@@ -24,7 +24,9 @@ done
 
 message="cache-python-deps needs a Python 3.10 or newer on the runner (found too old: ${tried[*]:-none}); skipped"
 if [[ "$script" == *keys.py ]]; then
-  delimiter="CPD_EOF_$RANDOM$RANDOM$RANDOM$RANDOM"
+  # Builtins only (PATH may be bare here): 8 x 15 random bits as 32 hex digits.
+  printf -v delimiter 'CPD_EOF_%04x%04x%04x%04x%04x%04x%04x%04x' \
+    "$RANDOM" "$RANDOM" "$RANDOM" "$RANDOM" "$RANDOM" "$RANDOM" "$RANDOM" "$RANDOM"
   {
     printf 'cache-enabled<<%s\nfalse\n%s\n' "$delimiter" "$delimiter"
     printf 'skip-reason<<%s\n%s\n%s\n' "$delimiter" "$message" "$delimiter"
