@@ -39,7 +39,7 @@ _PROJECT_FILES: Final = ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile", "
 
 
 class _Strategy(Protocol):
-    """What a ``cache_python_deps.pruning`` tool module provides."""
+    """What a ``cache_python_deps.pruning`` tool module (or its ``LAYOUT``) provides."""
 
     def is_cache(self, names: Collection[str]) -> bool: ...
 
@@ -47,9 +47,9 @@ class _Strategy(Protocol):
 
 
 _STRATEGIES: Final[dict[str, _Strategy]] = {
-    "pip": pip,
-    "pipenv": pipenv,
-    "pdm": pdm,
+    "pip": pip.LAYOUT,
+    "pipenv": pipenv.LAYOUT,
+    "pdm": pdm.LAYOUT,
     "poetry": poetry,
     "uv": uv,
 }

@@ -10,22 +10,12 @@ the wheels: dropped, like uv's unzipped archives under ``uv cache prune --ci``).
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Final
 
-from cache_python_deps.pruning._tree import CacheTree
+from cache_python_deps.pruning._layout import TopLevelLayout
 
-MARKERS: Final = ("http", "wheels", "packages", "hashes", "metadata")
-DOWNLOADS: Final = ("http", "packages")
-BUILT: Final = ("wheels",)
-
-
-def is_cache(names: Collection[str]) -> bool:
-    """Whether a directory's top-level names look like this tool's cache."""
-    return any(marker in names for marker in MARKERS)
-
-
-def prune(tree: CacheTree, *, unstable_abi: bool) -> None:
-    """Remove pdm's HTTP and unpacked-package caches, and built wheels on an unstable ABI."""
-    for name in DOWNLOADS + (BUILT if unstable_abi else ()):
-        tree.remove(tree.root / name)
+LAYOUT: Final = TopLevelLayout(
+    markers=("http", "wheels", "packages", "hashes", "metadata"),
+    downloads=("http", "packages"),
+    built=("wheels",),
+)

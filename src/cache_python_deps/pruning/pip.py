@@ -10,22 +10,12 @@ by the next pre-release). ``selfcheck/`` (pip's version check) is kept.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Final
 
-from cache_python_deps.pruning._tree import CacheTree
+from cache_python_deps.pruning._layout import TopLevelLayout
 
-MARKERS: Final = ("http-v2", "http", "wheels", "selfcheck", "selfcheck.json")
-DOWNLOADS: Final = ("http-v2", "http")
-BUILT: Final = ("wheels",)
-
-
-def is_cache(names: Collection[str]) -> bool:
-    """Whether a directory's top-level names look like this tool's cache."""
-    return any(marker in names for marker in MARKERS)
-
-
-def prune(tree: CacheTree, *, unstable_abi: bool) -> None:
-    """Remove pip's download cache, and its built wheels when the ABI is unstable."""
-    for name in DOWNLOADS + (BUILT if unstable_abi else ()):
-        tree.remove(tree.root / name)
+LAYOUT: Final = TopLevelLayout(
+    markers=("http-v2", "http", "wheels", "selfcheck", "selfcheck.json"),
+    downloads=("http-v2", "http"),
+    built=("wheels",),
+)

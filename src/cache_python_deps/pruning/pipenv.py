@@ -8,23 +8,13 @@ dropped).
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Final
 
 from cache_python_deps.pruning import pip
-from cache_python_deps.pruning._tree import CacheTree
+from cache_python_deps.pruning._layout import TopLevelLayout
 
-MARKERS: Final = (*pip.MARKERS, "pipenv-manifests")
-DOWNLOADS: Final = ("pipenv-manifests", "pkgs")
-
-
-def is_cache(names: Collection[str]) -> bool:
-    """Whether a directory's top-level names look like this tool's cache."""
-    return any(marker in names for marker in MARKERS)
-
-
-def prune(tree: CacheTree, *, unstable_abi: bool) -> None:
-    """Prune as pip does, then drop pipenv's downloaded manifests and packages."""
-    pip.prune(tree, unstable_abi=unstable_abi)
-    for name in DOWNLOADS:
-        tree.remove(tree.root / name)
+LAYOUT: Final = TopLevelLayout(
+    markers=(*pip.LAYOUT.markers, "pipenv-manifests"),
+    downloads=(*pip.LAYOUT.downloads, "pipenv-manifests", "pkgs"),
+    built=pip.LAYOUT.built,
+)
