@@ -167,3 +167,27 @@ def test_prune_sub_action_warns_when_refused(tmp_path: Path) -> None:
     assert (project / "pyproject.toml").exists()
     failing = {"CPD_CACHE_DIRECTORY_PATH": str(project), "CPD_FAIL_ON_ERROR": "true"}
     assert prune_main(failing, io.StringIO()) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("", "true"), ("true", "true"), ("false", "false"), ("no", "false"), ("0", "false")],
+)
+def test_save_cache_accepts_every_boolean_spelling(
+    runner: Runner, value: str, expected: str
+) -> None:
+    assert runner.run(CPD_SAVE_CACHE=value) == 0
+    assert runner.outputs["save-cache"] == expected
+    assert runner.outputs["cache-enabled"] == "true"
+
+
+def test_save_cache_typo_is_refused_not_taken_as_true(runner: Runner) -> None:
+    assert runner.run(CPD_SAVE_CACHE="flase") == 0
+    assert runner.outputs["cache-enabled"] == "false"
+    assert runner.outputs["save-cache"] == "false"
+    assert "input save-cache is 'flase'" in runner.outputs["skip-reason"]
+
+
+def test_skipped_summary_says_skipped_once(runner: Runner) -> None:
+    assert runner.run(CPD_PYTHON="/no/python") == 0
+    assert runner.summary.read_text().lower().count("skipped") == 1

@@ -93,6 +93,10 @@ def main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None)
             _choice(environ, "CPD_UNSTABLE_ABI", ("skip", "isolate"), "skip")
         )
         cache_on_release_events = _flag(environ, "CPD_CACHE_ON_RELEASE_EVENTS")
+        # Unlike the other flags, save-cache is on unless it is set to a false value.
+        save_cache = not environ.get("CPD_SAVE_CACHE", "").strip() or _flag(
+            environ, "CPD_SAVE_CACHE"
+        )
         result = run(request_from_environment(environ))
     except CachePythonDepsError as error:
         if fail_on_error:
@@ -109,7 +113,7 @@ def main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None)
     )
     if not decision.enabled:
         stdout.write(github.annotation("notice", decision.reason, title="Caching skipped") + "\n")
-    outputs = github_outputs(result, decision)
+    outputs = github_outputs(result, decision, save_cache=save_cache)
     github.group(stdout, "cache-python-deps", [f"{k}: {v}" for k, v in outputs.items()])
     github.write_outputs(output_path, outputs)
     if summary_path:

@@ -77,7 +77,9 @@ def explain_text(result: Result) -> str:
     return "\n".join(lines)
 
 
-def github_outputs(result: Result, decision: CachingDecision) -> dict[str, str]:
+def github_outputs(
+    result: Result, decision: CachingDecision, *, save_cache: bool = True
+) -> dict[str, str]:
     """The action's step outputs (the original action's names first)."""
     keys = result.keys
     return {
@@ -88,6 +90,7 @@ def github_outputs(result: Result, decision: CachingDecision) -> dict[str, str]:
         "is-stable-abi": _bool(result.identity.stability.shares_across_builds),
         "restore-keys": "\n".join(keys.restore_keys),
         "cache-enabled": _bool(decision.enabled),
+        "save-cache": _bool(decision.enabled and save_cache),
         "skip-reason": decision.reason,
         "abi-tag": result.identity.abi_tag,
         "stability": result.identity.stability.value,
@@ -100,6 +103,7 @@ def skipped_outputs(decision: CachingDecision) -> dict[str, str]:
     """Outputs when no key could be computed: caching is off, the build goes on."""
     return {
         "cache-enabled": "false",
+        "save-cache": "false",
         "skip-reason": decision.reason,
         "is-stable-abi": "false",
     }
@@ -116,4 +120,4 @@ def github_summary(result: Result, decision: CachingDecision) -> str:
 
 def skipped_summary(decision: CachingDecision) -> str:
     """The job summary when no key could be computed."""
-    return f"### cache-python-deps\n\nCaching skipped: {decision.reason}"
+    return f"### cache-python-deps\n\n{decision.reason}"
