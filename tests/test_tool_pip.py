@@ -51,6 +51,14 @@ class Case:
     # What real pip should print, to catch a case that exercises nothing (None: refuses).
     expect: str | None = "{root}/home/.cache/pip"
     everywhere: bool = False  # also run on the other real interpreters, not only this one
+    # Expectations that changed with pip: (major, minor) of the first pip they hold for.
+    expect_since: Mapping[tuple[int, int], str | None] = field(default_factory=dict)
+
+    def expected_for(self, pip_version: str) -> str | None:
+        """What real pip of ``pip_version`` should print."""
+        version = tuple(int(part) for part in pip_version.split(".")[:2])
+        changes = [since for since in self.expect_since if since <= version]
+        return self.expect_since[max(changes)] if changes else self.expect
 
 
 def _conf(section: str, key: str, value: str) -> str:
@@ -68,7 +76,14 @@ CASES = [
     Case("default", env=NO_XDG_CACHE, everywhere=True),
     Case("xdg_cache_home", expect=XDG_DEFAULT, everywhere=True),
     Case("xdg_cache_home_blank_is_unset", env={"XDG_CACHE_HOME": "  "}),
-    Case("xdg_cache_home_tilde", env={"XDG_CACHE_HOME": "~/xdg"}, expect="{root}/home/xdg/pip"),
+    Case(
+        "xdg_cache_home_tilde",
+        env={"XDG_CACHE_HOME": "~/xdg"},
+        expect="{root}/home/xdg/pip",
+        # pip 26.3's platformdirs ignores a relative XDG_CACHE_HOME ("~" is not expanded).
+        expect_since={(26, 3): DEFAULT},
+        everywhere=True,
+    ),
     Case("env_absolute", env={"PIP_CACHE_DIR": "{root}/env-cache"}, expect="{root}/env-cache"),
     Case(
         "env_tilde",
@@ -340,6 +355,7 @@ class Interpreter:
     executable: Path
     prefix: Path  # its sys.prefix
     pip_parent: Path  # the directory holding its ``pip`` package
+    pip_version: str
 
 
 @dataclass(frozen=True)
@@ -379,7 +395,7 @@ def _interpreter(name: str) -> Interpreter | str:
     prefix, version, parent = completed.stdout.splitlines()[-3:]
     if tuple(int(part) for part in version.split(".")[:2]) < (20, 1):
         return f"pip {version} of {name} predates the `pip cache` command (pip 20.1)"
-    return Interpreter(executable, Path(prefix), Path(parent))
+    return Interpreter(executable, Path(prefix), Path(parent), version)
 
 
 def _sys_prefix(python: Path) -> Path:
@@ -430,6 +446,7 @@ def _build_world(root: Path, case: Case, interpreter: Interpreter) -> tuple[list
         home=root / "home",
         interpreter_prefix=prefix,
         project_directory=root / "project",
+        pip_version=interpreter.pip_version,
     )
     command = [str(python), "-m", "pip", "cache", "dir"]
     return command, PipRun(root, context, returncode=-1, stdout="", stderr="")
@@ -529,18 +546,20 @@ def test_matches_real_pip_cache_dir(
 ) -> None:
     run = pip_oracle.run(interpreter_name, case_id)
     case = CASES_BY_ID[case_id]
+    assert run.context.pip_version is not None
+    expected = case.expected_for(run.context.pip_version)
     if run.returncode != 0:
         with pytest.raises(CacheDirectoryError) as raised:
             PIP.cache_directory(run.context)
         assert "\n" not in str(raised.value)
         if _check_expectations(run):
-            assert case.expect is None, f"real pip refused unexpectedly: {run.stderr}"
+            assert expected is None, f"real pip refused unexpectedly: {run.stderr}"
         return
     printed = run.stdout.strip().splitlines()[-1]
     assert str(PIP.cache_directory(run.context)) == printed
     if _check_expectations(run):
-        assert case.expect is not None, f"real pip accepted the case and printed {printed}"
-        assert printed == _substitute(case.expect, run.root.resolve())
+        assert expected is not None, f"real pip accepted the case and printed {printed}"
+        assert printed == _substitute(expected, run.root.resolve())
 
 
 # --------------------------------------------------------------------------------------------
@@ -554,6 +573,7 @@ def fake_context(
     home: Path,
     prefix: str = "/opt/python",
     project: Path | None = None,
+    pip_version: str | None = None,
 ) -> CacheContext:
     return CacheContext(
         os_family=os_family,
@@ -561,6 +581,7 @@ def fake_context(
         home=home,
         interpreter_prefix=Path(prefix),
         project_directory=project or home,
+        pip_version=pip_version,
     )
 
 
@@ -730,3 +751,34 @@ def test_refusal_names_the_source_on_one_line(tmp_path: Path) -> None:
 def test_importing_does_not_import_pip() -> None:
     script = "import sys, cache_python_deps.tools.pip; assert 'pip' not in sys.modules"
     subprocess.run([sys.executable, "-c", script], check=True)
+
+
+@pytest.mark.parametrize(
+    ("pip_version", "expected"),
+    [
+        (None, "/Users/me/Library/Caches/pip"),
+        ("26.1", "/Users/me/Library/Caches/pip"),
+        ("26.2", "/xdg/cache/pip"),
+        ("26.3", "/xdg/cache/pip"),
+    ],
+)
+def test_macos_honours_xdg_cache_home_from_pip_26_2(pip_version: str | None, expected: str) -> None:
+    context = fake_context(
+        "macos", {"XDG_CACHE_HOME": "/xdg/cache"}, Path("/Users/me"), pip_version=pip_version
+    )
+    assert default_cache_directory(context) == expected
+
+
+@pytest.mark.parametrize(
+    ("pip_version", "expected"),
+    [("23.2.1", "/work/rel/pip"), ("26.2", "/work/rel/pip"), ("26.3.1", "/home/me/.cache/pip")],
+)
+def test_relative_xdg_cache_home_is_ignored_from_pip_26_3(pip_version: str, expected: str) -> None:
+    context = fake_context(
+        "linux",
+        {"XDG_CACHE_HOME": "rel"},
+        Path("/home/me"),
+        project=Path("/work"),
+        pip_version=pip_version,
+    )
+    assert str(PIP.cache_directory(context)) == expected

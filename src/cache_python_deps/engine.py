@@ -82,6 +82,7 @@ def locate(request: Request) -> Location:
             home=request.home,
             interpreter_prefix=Path(interpreter.prefix),
             project_directory=request.project_directory,
+            pip_version=interpreter.pip_version,
         )
         cache_directory = tool.cache_directory(context)
         directory_source = f"{tool.name}'s own settings and defaults (found in-process)"

@@ -65,6 +65,8 @@ class InterpreterInfo:
     base_executable: str | None
     prefix: str
     base_prefix: str
+    # The pip ``python -I -m pip`` would run (None: none installed).
+    pip_version: str | None
 
     @classmethod
     def from_probe(cls, data: Mapping[str, Any]) -> InterpreterInfo:
@@ -96,6 +98,7 @@ class InterpreterInfo:
             base_executable=_optional_str(data, "base_executable"),
             prefix=_str(data, "prefix"),
             base_prefix=_str(data, "base_prefix"),
+            pip_version=_optional_str(data, "pip_version"),
         )
 
 

@@ -255,12 +255,43 @@ def site_prefix():
     return text(sys.prefix)
 
 
+def pip_version(prefix):
+    """The version of the pip that ``python -I -m pip`` would import, read from its source.
+
+    pip's rules for finding its cache directory changed between releases, so they depend on it.
+    """
+    try:
+        import site
+
+        directories = site.getsitepackages([prefix])
+    except Exception:  # 2.7's takes no prefixes
+        version = "python%d.%d" % sys.version_info[:2]
+        directories = [
+            os.path.join(prefix, "lib", version, "site-packages"),
+            os.path.join(prefix, "Lib", "site-packages"),
+        ]
+    for directory in directories:
+        try:
+            handle = open(os.path.join(directory, "pip", "__init__.py"))
+        except (IOError, OSError):
+            continue
+        try:
+            for line in handle:
+                if line.startswith("__version__"):
+                    return text(line.split("=", 1)[1].strip().strip("\"'"))
+        finally:
+            handle.close()
+        return None
+    return None
+
+
 def collect():
     system, machine = system_and_machine()
     name, implementation_version = implementation_facts()
     libc_family, libc_version = libc_facts(system)
     os_id, os_version = os_facts(system)
     gil_disabled = config_var("Py_GIL_DISABLED")
+    prefix = site_prefix()
     return {
         "probe_format": PROBE_FORMAT,
         "implementation_name": name,
@@ -284,7 +315,8 @@ def collect():
         "os_version": os_version,
         "executable": text(sys.executable),
         "base_executable": base_executable(),
-        "prefix": site_prefix(),
+        "prefix": prefix,
+        "pip_version": pip_version(prefix),
         "base_prefix": text(getattr(sys, "base_prefix", sys.prefix)),
     }
 

@@ -26,6 +26,8 @@ class CacheContext:
     # sys.prefix of the interpreter being keyed: pip reads a "site" config file there.
     interpreter_prefix: Path
     project_directory: Path = field(default_factory=Path.cwd)
+    # The target interpreter's pip version, when it has pip: pip's own rules changed with it.
+    pip_version: str | None = None
 
 
 class Tool(Protocol):

@@ -14,11 +14,13 @@ overrides it, whichever file each came from. ``no-cache-dir`` with any boolean v
 error. The chosen path is then expanded and normalised as pip does (``~``, symlinks, relative to
 the working directory, case on Windows).
 
-These are the rules of pip 23.0 to 26.1 (checked against real pip 23.0, 23.2 and 24.2). Newer
-pips differ at the edges, not modelled here: from 26.2 pip's platformdirs honours ``XDG_*`` on
-macOS too, and 26.3 ignores relative ``XDG_*`` values and rejects a file that spells one key two
-ways (``cache-dir`` and ``cache_dir``). Nor is pip's ownership check modelled (pip disables a
-cache directory that the current user, or root under sudo, does not own).
+These are the rules of pip 23.0 to 26.3 (checked against real pip 23.0, 23.2, 24.2 and 26.3).
+They follow the target's pip version (``CacheContext.pip_version``) where pip's vendored
+platformdirs changed: from 26.2 it honours ``XDG_*`` on macOS too and strips the values; from
+26.3 it ignores relative ones (older pips take them relative to the working directory). Not
+modelled: 26.3 rejecting a file that spells one key two ways (``cache-dir`` and ``cache_dir``),
+nor pip's ownership check (pip disables a cache directory that the current user, or root under
+sudo, does not own).
 
 Every fact comes from the ``CacheContext``; the only I/O is reading the config files (and
 checking whether a few paths exist), done only when the target's paths are native to this host.
@@ -137,14 +139,47 @@ def _ask_windows_shell(csidl: str) -> str:  # pragma: no cover - Windows only
     return get_win_folder(csidl)
 
 
+# The first pip whose vendored platformdirs reads XDG_* on macOS too (4.10), and the first
+# whose platformdirs takes only absolute XDG_* values (4.12).
+_XDG_EVERYWHERE_SINCE = (26, 2)
+_ABSOLUTE_XDG_SINCE = (26, 3)
+
+
+def _version_tuple(version: str | None) -> tuple[int, ...]:
+    """(26, 3) from "26.3.1" or "26.3b1"; () when unknown."""
+    numbers: list[int] = []
+    for part in (version or "").split(".")[:2]:
+        digits = part[: len(part) - len(part.lstrip("0123456789"))]
+        if not digits:
+            break
+        numbers.append(int(digits))
+    return tuple(numbers)
+
+
+def _pip_at_least(context: CacheContext, version: tuple[int, ...]) -> bool:
+    return _version_tuple(context.pip_version) >= version
+
+
+def _xdg_directory(context: CacheContext, name: str) -> str | None:
+    """An ``XDG_*`` directory variable as the target's pip reads it (None: not used)."""
+    value = _environ(context).get(name, "")
+    if _pip_at_least(context, _ABSOLUTE_XDG_SINCE):
+        return value.strip() if posixpath.isabs(value.strip()) else None
+    if _pip_at_least(context, _XDG_EVERYWHERE_SINCE):
+        return value.strip() or None
+    return value if value.strip() else None
+
+
 def default_cache_directory(context: CacheContext) -> str:
     """pip's built-in cache directory (``USER_CACHE_DIR``) before pip normalises it."""
     if context.os_family == "windows":
         return ntpath.join(_windows_folder(context, "local"), "pip", "Cache")
+    xdg_cache_home = _xdg_directory(context, "XDG_CACHE_HOME")
     if context.os_family == "macos":
+        if xdg_cache_home is not None and _pip_at_least(context, _XDG_EVERYWHERE_SINCE):
+            return posixpath.join(xdg_cache_home, "pip")
         return posixpath.join(_expand_user(context, "~/Library/Caches"), "pip")
-    xdg_cache_home = _environ(context).get("XDG_CACHE_HOME", "")
-    base = xdg_cache_home if xdg_cache_home.strip() else _expand_user(context, "~/.cache")
+    base = xdg_cache_home if xdg_cache_home is not None else _expand_user(context, "~/.cache")
     return posixpath.join(base, "pip")
 
 
@@ -159,8 +194,12 @@ def _global_config_directories(context: CacheContext) -> list[str]:
             directories.insert(0, prefix.split("/opt/python", maxsplit=1)[0] + "/share/pip")
         return directories
     xdg_config_dirs = _environ(context).get("XDG_CONFIG_DIRS", "")
-    bases = xdg_config_dirs if xdg_config_dirs.strip() else "/etc/xdg"
-    return [posixpath.join(base, "pip") for base in bases.split(":")] + ["/etc"]
+    if _pip_at_least(context, _ABSOLUTE_XDG_SINCE):
+        bases = [entry.strip() for entry in xdg_config_dirs.split(":")]
+        bases = [entry for entry in bases if posixpath.isabs(entry)] or ["/etc/xdg"]
+    else:
+        bases = (xdg_config_dirs if xdg_config_dirs.strip() else "/etc/xdg").split(":")
+    return [posixpath.join(base, "pip") for base in bases] + ["/etc"]
 
 
 def _user_config_directory(context: CacheContext) -> str:
@@ -172,8 +211,8 @@ def _user_config_directory(context: CacheContext) -> str:
         if _is_native(context.os_family) and Path(application_support).is_dir():
             return application_support
         return _expand_user(context, "~/.config/pip")
-    xdg_config_home = _environ(context).get("XDG_CONFIG_HOME", "")
-    base = xdg_config_home if xdg_config_home.strip() else _expand_user(context, "~/.config")
+    xdg_config_home = _xdg_directory(context, "XDG_CONFIG_HOME")
+    base = xdg_config_home if xdg_config_home is not None else _expand_user(context, "~/.config")
     return posixpath.join(base, "pip")
 
 
