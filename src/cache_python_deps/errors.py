@@ -9,10 +9,6 @@ class ProbeError(CachePythonDepsError):
     """The target interpreter could not be probed."""
 
 
-class UnsupportedInterpreterError(CachePythonDepsError):
-    """The probe ran, but its facts do not describe an interpreter we can key."""
-
-
 class CacheDirectoryError(CachePythonDepsError):
     """The cache directory could not be found (or the tool's cache is disabled)."""
 
