@@ -64,6 +64,7 @@ DECLARED_OUTPUTS = (
     "cache-enabled",
     "skip-reason",
     "abi-tag",
+    "tool",
     "cache-hit",
     "cache-matched-key",
 )
