@@ -25,7 +25,7 @@ import re
 import shutil
 import threading
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,13 +148,15 @@ def build_sample_wheel(dest: Path) -> Path:
 
 
 class _IndexHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with PyPI's cache headers; every request path goes into ``requests``."""
+    """Static files; every request path goes into ``requests``."""
 
     requests: list[str]
+    cache_headers: bool
 
     def end_headers(self) -> None:
-        # pip caches only what the server allows, and only for trusted (or HTTPS) hosts.
-        self.send_header("Cache-Control", "max-age=31536000, immutable")
+        if self.cache_headers:
+            # pip caches only what the server allows, and only for trusted (or HTTPS) hosts.
+            self.send_header("Cache-Control", "max-age=31536000, immutable")
         super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -163,24 +165,35 @@ class _IndexHandler(http.server.SimpleHTTPRequestHandler):
 
 @dataclass
 class LocalIndex:
-    """A PEP 503 index on 127.0.0.1 (a thread of this process) with one project."""
+    """A PEP 503 index on 127.0.0.1 (a thread of this process) with one file of one project.
+
+    By default it serves the sample wheel with PyPI's cache headers; ``project`` and ``build``
+    (which writes the distribution into the folder it is given) serve something else.
+    """
 
     root: Path
+    project: str = SAMPLE_PROJECT
+    build: Callable[[Path], Path] = build_sample_wheel
+    cache_headers: bool = True
     requests: list[str] = field(default_factory=list)
     _server: http.server.ThreadingHTTPServer | None = None
 
     def start(self) -> LocalIndex:
-        wheel = build_sample_wheel(self.root / "files")
-        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-        page = self.root / "simple" / SAMPLE_PROJECT / "index.html"
+        distribution = self.build(self.root / "files")
+        digest = hashlib.sha256(distribution.read_bytes()).hexdigest()
+        page = self.root / "simple" / self.project / "index.html"
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(
             "<!DOCTYPE html><html><body>"
-            f'<a href="../../files/{wheel.name}#sha256={digest}">{wheel.name}</a>'
+            f'<a href="../../files/{distribution.name}#sha256={digest}">{distribution.name}</a>'
             "</body></html>\n",
             encoding="utf-8",
         )
-        handler = type("Handler", (_IndexHandler,), {"requests": self.requests})
+        handler = type(
+            "Handler",
+            (_IndexHandler,),
+            {"requests": self.requests, "cache_headers": self.cache_headers},
+        )
         self._server = http.server.ThreadingHTTPServer(
             ("127.0.0.1", 0), functools.partial(handler, directory=str(self.root))
         )
@@ -198,6 +211,12 @@ class LocalIndex:
         if self._server is None:
             raise RuntimeError("the index is not running")
         return f"http://127.0.0.1:{self._server.server_address[1]}/simple"
+
+    def take_requests(self) -> list[str]:
+        """The requests served since the last call."""
+        taken = list(self.requests)
+        self.requests.clear()
+        return taken
 
     def wheel_downloads(self) -> int:
         """How many times the wheel itself was fetched so far."""

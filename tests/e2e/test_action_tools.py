@@ -18,9 +18,7 @@ The jobs' HOME, XDG folders and tool caches are inside the tests' temporary fold
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import io
 import os
 import platform
@@ -28,17 +26,16 @@ import re
 import shutil
 import subprocess
 import tarfile
-import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.e2e.act_harness import ActRun, ActSession, commit_workspace
 from tests.e2e.scenario_support import (
     CPD_STEP,
+    LocalIndex,
     declared_outputs,
     entry_members,
     key_is_valid,
@@ -143,57 +140,6 @@ def build_sdist(dest: Path) -> Path:
             info.mode = 0o644
             archive.addfile(info, io.BytesIO(data))
     return sdist
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    requests: list[str]
-
-    def log_message(self, format: str, *args: Any) -> None:
-        self.requests.append(f"{self.command} {self.path}")
-
-
-@dataclass
-class SdistIndex:
-    """A PEP 503 index on 127.0.0.1 (a thread of this process) serving the sdist only."""
-
-    root: Path
-    requests: list[str] = field(default_factory=list)
-    _server: http.server.ThreadingHTTPServer | None = None
-
-    def start(self) -> SdistIndex:
-        sdist = build_sdist(self.root / "files")
-        digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
-        page = self.root / "simple" / PACKAGE / "index.html"
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(
-            f'<!DOCTYPE html><html><body><a href="../../files/{SDIST}#sha256={digest}">{SDIST}</a>'
-            "</body></html>\n",
-            encoding="utf-8",
-        )
-        handler = type("Handler", (_Handler,), {"requests": self.requests})
-        self._server = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(handler, directory=str(self.root))
-        )
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the index is not running")
-        return f"http://127.0.0.1:{self._server.server_address[1]}/simple"
-
-    def take_requests(self) -> list[str]:
-        """The requests served since the last call."""
-        taken = list(self.requests)
-        self.requests.clear()
-        return taken
 
 
 SDIST_DOWNLOAD = f"GET /files/{SDIST}"
@@ -331,7 +277,7 @@ def prune_report(run: ActRun) -> tuple[str, str, int, int]:
 
 def run_tool_jobs(
     tmp_path_factory: pytest.TempPathFactory,
-    index: SdistIndex,
+    index: LocalIndex,
     *,
     tool: str,
     tool_input: str,
@@ -412,8 +358,13 @@ def run_tool_jobs(
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SdistIndex]:
-    served = SdistIndex(tmp_path_factory.mktemp("sdist-index")).start()
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalIndex]:
+    served = LocalIndex(
+        tmp_path_factory.mktemp("sdist-index"),
+        project=PACKAGE,
+        build=build_sdist,
+        cache_headers=False,
+    ).start()
     try:
         yield served
     finally:
@@ -421,7 +372,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SdistIndex]:
 
 
 @pytest.fixture(scope="module")
-def uv_jobs(tmp_path_factory: pytest.TempPathFactory, index: SdistIndex) -> ToolJobs:
+def uv_jobs(tmp_path_factory: pytest.TempPathFactory, index: LocalIndex) -> ToolJobs:
     python = require_interpreter(INTERPRETER)
     return run_tool_jobs(
         tmp_path_factory,
@@ -442,7 +393,7 @@ def uv_jobs(tmp_path_factory: pytest.TempPathFactory, index: SdistIndex) -> Tool
 
 
 @pytest.fixture(scope="module")
-def poetry_jobs(tmp_path_factory: pytest.TempPathFactory, index: SdistIndex) -> ToolJobs:
+def poetry_jobs(tmp_path_factory: pytest.TempPathFactory, index: LocalIndex) -> ToolJobs:
     return run_tool_jobs(
         tmp_path_factory,
         index,
