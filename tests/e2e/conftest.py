@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.act_harness import ActSession, ensure_cache_standin_installed, missing_tools
+from tests.e2e.act_harness import ActSession
+from tests.e2e.scenario_support import require_e2e_tools
 
 
 @pytest.fixture
@@ -17,11 +17,5 @@ def act_session(tmp_path: Path) -> ActSession:
     Skips when act, node, npm, git, tar or zstd is missing, except under CI (``CI`` set), where
     a missing tool fails the test instead of hiding it.
     """
-    missing = missing_tools()
-    if missing:
-        message = "end-to-end tests need: " + ", ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    ensure_cache_standin_installed()
+    require_e2e_tools()
     return ActSession(tmp_path / "act")

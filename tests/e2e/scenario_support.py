@@ -105,7 +105,7 @@ def pinned_cache_actions(action_file: Path | None = None) -> tuple[str, ...]:
 
 
 def require_e2e_tools() -> None:
-    """Skip (fail under CI) when act, node, npm, git, tar or zstd is missing, as conftest does."""
+    """Skip (fail under CI) without act, node, npm, git, tar or zstd; install the stand-in."""
     missing = missing_tools()
     if missing:
         message = "end-to-end tests need: " + ", ".join(missing)
