@@ -187,3 +187,13 @@ def test_prune_subcommand_refusal_is_one_line(project: Path) -> None:
     assert out == ""
     assert err.startswith("cache-python-deps: error: refusing to prune")
     assert err.count("\n") == 1
+
+
+def test_a_file_as_project_directory_is_a_usage_error(project: Path, tmp_path: Path) -> None:
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("x")
+    code, out, err = invoke("--print-key", "--project-directory", str(not_a_directory))
+    assert code == 2
+    assert out == ""
+    assert "is a file" in err
+    assert "Traceback" not in err

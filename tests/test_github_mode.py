@@ -191,3 +191,27 @@ def test_save_cache_typo_is_refused_not_taken_as_true(runner: Runner) -> None:
 def test_skipped_summary_says_skipped_once(runner: Runner) -> None:
     assert runner.run(CPD_PYTHON="/no/python") == 0
     assert runner.summary.read_text().lower().count("skipped") == 1
+
+
+def test_an_unexpected_error_skips_caching_instead_of_failing_the_build(runner: Runner) -> None:
+    # A directory where the job summary file should be: writing it fails with an OSError.
+    runner.summary.unlink()
+    runner.summary.mkdir()
+    assert runner.run() == 0
+    assert "::warning title=cache-python-deps::caching skipped: unexpected IsADirectoryError" in (
+        runner.printed
+    )
+    # Written after the failed attempt's outputs, these win (the runner keeps the last value).
+    written = runner.output.read_text()
+    assert written.rindex("cache-enabled<<") > written.index("cache-enabled<<")
+    assert parse_outputs(written[written.rindex("cache-enabled<<") :])["cache-enabled"] == "false"
+
+
+def test_an_unexpected_error_fails_the_step_when_asked(runner: Runner) -> None:
+    runner.summary.unlink()
+    runner.summary.mkdir()
+    assert runner.run(CPD_FAIL_ON_ERROR="true") == 1
+    assert runner.printed.rstrip().endswith(
+        "::error title=cache-python-deps::unexpected IsADirectoryError: [Errno 21] Is a directory: "
+        f"'{runner.summary}'"
+    )

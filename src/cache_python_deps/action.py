@@ -9,6 +9,7 @@ A cache problem becomes a warning and "caching disabled", never a failed build, 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Mapping
@@ -67,16 +68,28 @@ def request_from_environment(environ: Mapping[str, str]) -> Request:
     )
 
 
+def _unexpected(error: Exception) -> str:
+    """One line for an error no check anticipated (a bug, or an OS failure)."""
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"unexpected {type(error).__name__}: {first_line}".rstrip(": ")
+
+
 def _skip(output_path: Path, summary_path: Path | None, reason: str, stdout: TextIO) -> None:
     decision = CachingDecision(False, reason)
     stdout.write(github.annotation("warning", reason, title="cache-python-deps") + "\n")
+    # Written last, these outputs win over any the failed attempt may have written.
     github.write_outputs(output_path, skipped_outputs(decision))
     if summary_path:
-        github.write_summary(summary_path, skipped_summary(decision))
+        with contextlib.suppress(OSError):  # the summary is a courtesy; the outputs are not
+            github.write_summary(summary_path, skipped_summary(decision))
 
 
 def main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None) -> int:
-    """Compute keys and the cache directory; write outputs, summary and annotations."""
+    """Compute keys and the cache directory; write outputs, summary and annotations.
+
+    Any failure, expected or not, skips caching with a warning (the build goes on), unless
+    fail-on-error is true.
+    """
     environ = os.environ if environ is None else environ
     stdout = sys.stdout if stdout is None else stdout
     output_name = environ.get("GITHUB_OUTPUT")
@@ -86,24 +99,28 @@ def main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None)
     output_path = Path(output_name)
     summary_name = environ.get("GITHUB_STEP_SUMMARY")
     summary_path = Path(summary_name) if summary_name else None
-    fail_on_error = environ.get("CPD_FAIL_ON_ERROR", "").strip().lower() in _TRUE
     try:
         _flag(environ, "CPD_FAIL_ON_ERROR")  # an invalid value is reported like any bad input
-        unstable_abi = UnstableAbiPolicy(
-            _choice(environ, "CPD_UNSTABLE_ABI", ("skip", "isolate"), "skip")
-        )
-        cache_on_release_events = _flag(environ, "CPD_CACHE_ON_RELEASE_EVENTS")
-        # Unlike the other flags, save-cache is on unless it is set to a false value.
-        save_cache = not environ.get("CPD_SAVE_CACHE", "").strip() or _flag(
-            environ, "CPD_SAVE_CACHE"
-        )
-        result = run(request_from_environment(environ))
-    except CachePythonDepsError as error:
-        if fail_on_error:
-            stdout.write(github.annotation("error", str(error), title="cache-python-deps") + "\n")
+        _compute_and_report(environ, stdout, output_path, summary_path)
+    except Exception as error:  # a cache problem must not break the build
+        message = str(error) if isinstance(error, CachePythonDepsError) else _unexpected(error)
+        if environ.get("CPD_FAIL_ON_ERROR", "").strip().lower() in _TRUE:
+            stdout.write(github.annotation("error", message, title="cache-python-deps") + "\n")
             return 1
-        _skip(output_path, summary_path, f"caching skipped: {error}", stdout)
-        return 0
+        _skip(output_path, summary_path, f"caching skipped: {message}", stdout)
+    return 0
+
+
+def _compute_and_report(
+    environ: Mapping[str, str], stdout: TextIO, output_path: Path, summary_path: Path | None
+) -> None:
+    unstable_abi = UnstableAbiPolicy(
+        _choice(environ, "CPD_UNSTABLE_ABI", ("skip", "isolate"), "skip")
+    )
+    cache_on_release_events = _flag(environ, "CPD_CACHE_ON_RELEASE_EVENTS")
+    # Unlike the other flags, save-cache is on unless it is set to a false value.
+    save_cache = not environ.get("CPD_SAVE_CACHE", "").strip() or _flag(environ, "CPD_SAVE_CACHE")
+    result = run(request_from_environment(environ))
     decision = decide_caching(
         stability=result.identity.stability,
         unstable_abi=unstable_abi,
@@ -118,7 +135,6 @@ def main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None)
     github.write_outputs(output_path, outputs)
     if summary_path:
         github.write_summary(summary_path, github_summary(result, decision))
-    return 0
 
 
 def prune_main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None) -> int:

@@ -23,6 +23,13 @@ from cache_python_deps.tools import TOOL_NAMES
 ENV_PREFIX = "CPD"
 
 
+def _one_line(error: Exception) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        where = f": {error.filename}" if error.filename else ""
+        return f"{error.strerror}{where}"
+    return str(error)
+
+
 def _fail(message: str) -> None:
     click.echo(f"cache-python-deps: error: {message}", err=True)
     raise SystemExit(1)
@@ -114,8 +121,8 @@ def main(
         return
     try:
         result = run(request)
-    except CachePythonDepsError as error:
-        _fail(str(error))
+    except (CachePythonDepsError, OSError) as error:
+        _fail(_one_line(error))
         return
     if output == "key":
         click.echo(result.keys.primary)
@@ -154,8 +161,8 @@ def prune(request: Request, directory: Path | None, unstable_abi: bool | None) -
             if unstable_abi is None:
                 unstable_abi = not location.identity.stability.shares_across_builds
         report = prune_cache(tool_name, directory, unstable_abi=unstable_abi)
-    except CachePythonDepsError as error:
-        _fail(str(error))
+    except (CachePythonDepsError, OSError) as error:
+        _fail(_one_line(error))
         return
     click.echo(
         f"pruned {tool_name} cache {report.directory}: {report.bytes_before} bytes before, "

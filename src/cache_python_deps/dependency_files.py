@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from cache_python_deps.errors import DependencyHashError
+
 _CHUNK = 1024 * 1024
 
 
@@ -40,9 +42,13 @@ def hash_files(directory: Path, files: Iterable[str]) -> str | None:
     count = 0
     for name in files:
         digest = hashlib.sha256()
-        with (directory / name).open("rb") as handle:
-            for chunk in iter(lambda: handle.read(_CHUNK), b""):
-                digest.update(chunk)
+        try:
+            with (directory / name).open("rb") as handle:
+                for chunk in iter(lambda: handle.read(_CHUNK), b""):
+                    digest.update(chunk)
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            raise DependencyHashError(f"cannot read dependency file {name}: {reason}") from None
         combined.update(digest.digest())
         count += 1
     return combined.hexdigest() if count else None
