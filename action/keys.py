@@ -1,11 +1,18 @@
-"""Run the action's key step from this checkout of the action, with the standard library only.
+"""Run the action's key step from this checkout of the action, stdlib only.
 
 run.sh starts it with ``-E -s -S``: no PYTHON* variables, no site-packages, nothing installed.
-It must parse on any Python (2.7 included) so that a too-old one can say so by its exit code.
+It must parse on any Python (2.7 included): it first says it started (``CPD_STARTED_FILE``), and
+a Python too old for the action's code says so by its exit code (86); the code itself writes
+its exit status to ``CPD_DONE_FILE`` when it finishes, which is how run.sh tells it from an
+interpreter that exits without running it.
 """
 
 import os
 import sys
+
+STARTED = os.environ.get("CPD_STARTED_FILE")
+if STARTED:
+    open(STARTED, "w").close()
 
 TOO_OLD = 86
 if sys.version_info < (3, 10):
@@ -13,6 +20,6 @@ if sys.version_info < (3, 10):
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "src"))
 
-from cache_python_deps.action import main  # noqa: E402
+from cache_python_deps.action import launch, main  # noqa: E402
 
-sys.exit(main())
+sys.exit(launch(main))

@@ -1,40 +1,112 @@
 #!/usr/bin/env bash
-# Usage: run.sh PATH/TO/keys.py|PATH/TO/prune.py  (full paths: on Windows the action path has
+# Usage: run.sh PATH/TO/keys.py|record.py|prune.py  (full paths: on Windows the action path has
 # backslashes, which dirname would not split)
 #
-# Runs the action's own code with a Python >= 3.10 already on the runner: the interpreter being
-# keyed first, then python3, python, python3.16 ... python3.10, py (the keyed one may be 2.7 or
-# 3.9, with setup-python's python3 on PATH the same). Each runs the script isolated (-E -s -S: no
-# PYTHON* variables, no site-packages, nothing installed); a Python too old for it exits with 86
-# and the next one is tried, so the usual case costs a single interpreter start. Inputs arrive as
-# CPD_* variables.
+# Runs one step of the action's own code with a Python >= 3.10 already on the runner: the one
+# that ran the action's keys step (CPD_ACTION_PYTHON, for the later steps), the interpreter being
+# keyed (CPD_PYTHON), then python3, python, python3.16 ... python3.10, py. Each runs the launcher
+# isolated (-E -s -S: no PYTHON* variables, no site-packages, nothing installed) and bounded in
+# time: it must start within CPD_START_SECONDS (20) and finish within CPD_STEP_SECONDS (170, more
+# than the lookup command's own 120 s limit), or it is killed. A candidate counts only when the
+# launcher itself says it finished, by writing its exit status to a "done" file: a Python too old
+# for the code (exit 86), a pyenv shim for a version that is not installed (exit 127), a crash, a
+# hang, or an exit 0 that never ran the code all fall through to the next candidate, so the usual
+# case costs a single interpreter start. If none works, caching is skipped with one warning, or the
+# step fails under fail-on-error: true. Portable to bash 3.2 (macOS) and Git Bash (Windows), and
+# needs no `timeout` command (macOS has none). Inputs arrive as CPD_* variables.
 set -uo pipefail
+# Job control: each candidate runs in a process group of its own, so that a time limit ends it
+# together with everything it started.
+set -m
 script=$1
-too_old=86
+start_limit=${CPD_START_SECONDS:-20}
+total_limit=${CPD_STEP_SECONDS:-170}
 
-tried=()
-for candidate in "${CPD_PYTHON:-python}" python3 python python3.16 python3.15 python3.14 \
-  python3.13 python3.12 python3.11 python3.10 py; do
-  command -v "$candidate" >/dev/null 2>&1 || continue
-  tried+=("$candidate")
-  "$candidate" -E -s -S "$script"
+marks="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/cpd-$$-$RANDOM$RANDOM"
+started="$marks.started"
+done_file="$marks.done"
+trap 'rm -f "$started" "$done_file"' EXIT
+
+# Kills PID unless it has started (written $started) within start_limit seconds and finished
+# within total_limit seconds. Runs in the background; TERM ends it early.
+watchdog() {
+  local pid=$1 waited=0 sleeper=""
+  trap '[ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null; exit 0' TERM
+  while [ "$waited" -lt "$total_limit" ]; do
+    sleep 1 &
+    sleeper=$!
+    wait "$sleeper"
+    waited=$((waited + 1))
+    if [ "$waited" -ge "$start_limit" ] && [ ! -e "$started" ]; then
+      break
+    fi
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+  exit 0
+}
+
+# Runs the launcher in one candidate; sets $status and $why (empty when the code finished).
+run_candidate() {
+  local candidate=$1 child dog
+  rm -f "$started" "$done_file"
+  CPD_STARTED_FILE=$started CPD_DONE_FILE=$done_file "$candidate" -E -s -S "$script" </dev/null &
+  child=$!
+  watchdog "$child" &
+  dog=$!
+  wait "$child"
   status=$?
-  [ "$status" -eq "$too_old" ] || exit "$status"
+  kill -TERM "$dog" 2>/dev/null
+  wait "$dog" 2>/dev/null
+  why=""
+  if [ -s "$done_file" ]; then
+    read -r status <"$done_file" || status=1
+    case "$status" in 0 | 1) ;; *) status=1 ;; esac
+    return
+  fi
+  case "$status" in
+    86) why="too old" ;;
+    126 | 127) why="cannot run (exit $status)" ;;
+    137) why="killed after a time limit" ;;
+    0) why="exited without running the action's code" ;;
+    *) why="failed with exit $status" ;;
+  esac
+}
+
+tried=""
+seen=" "
+for candidate in "${CPD_ACTION_PYTHON:-}" "${CPD_PYTHON:-python}" python3 python python3.16 \
+  python3.15 python3.14 python3.13 python3.12 python3.11 python3.10 py; do
+  [ -n "$candidate" ] || continue
+  resolved=$(command -v "$candidate" 2>/dev/null) || continue
+  case "$seen" in *" $resolved "*) continue ;; esac
+  seen="$seen$resolved "
+  run_candidate "$candidate"
+  if [ -z "$why" ]; then
+    exit "$status"
+  fi
+  tried="$tried${tried:+, }$candidate ($why)"
 done
 
-message="cache-python-deps needs a Python 3.10 or newer on the runner (found too old: ${tried[*]:-none}); skipped"
-if [[ "$script" == *keys.py ]]; then
+message="cache-python-deps needs a working Python 3.10 or newer on the runner (tried: ${tried:-none}); caching skipped"
+# Escaped as the runner reads workflow-command data: the message holds input values.
+message=${message//%/%25}
+message=${message//$'\r'/%0D}
+message=${message//$'\n'/%0A}
+if [[ "$script" == *keys.py ]] && [ -n "${GITHUB_OUTPUT:-}" ]; then
   # Builtins only (PATH may be bare here): 8 x 15 random bits as 32 hex digits.
   printf -v delimiter 'CPD_EOF_%04x%04x%04x%04x%04x%04x%04x%04x' \
     "$RANDOM" "$RANDOM" "$RANDOM" "$RANDOM" "$RANDOM" "$RANDOM" "$RANDOM" "$RANDOM"
   {
     printf 'cache-enabled<<%s\nfalse\n%s\n' "$delimiter" "$delimiter"
-    printf 'skip-reason<<%s\n%s\n%s\n' "$delimiter" "$message" "$delimiter"
+    printf 'save-cache<<%s\nfalse\n%s\n' "$delimiter" "$delimiter"
+    printf 'skip-reason<<%s\n%s\n%s\n' "$delimiter" "no working Python 3.10+ on the runner" "$delimiter"
     printf 'is-stable-abi<<%s\nfalse\n%s\n' "$delimiter" "$delimiter"
-  } >>"$GITHUB_OUTPUT"
+  } >>"$GITHUB_OUTPUT" 2>/dev/null
 fi
-if [ "${CPD_FAIL_ON_ERROR:-false}" = "true" ]; then
-  echo "::error title=cache-python-deps::$message"
-  exit 1
-fi
+case "${CPD_FAIL_ON_ERROR:-false}" in
+  true | True | TRUE | 1 | yes | on)
+    echo "::error title=cache-python-deps::$message"
+    exit 1
+    ;;
+esac
 echo "::warning title=cache-python-deps::$message"

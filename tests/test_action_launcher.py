@@ -124,3 +124,121 @@ def test_hostile_dependency_hash_gives_a_valid_key(tmp_path: Path, hostile: str)
     assert "," not in key and "\n" not in key and len(key) <= 512
     assert key.startswith(outputs["restore-keys"])
     assert not (tmp_path / "workspace" / "pwned").exists()
+
+
+def fake_python(bin_dir: Path, name: str, body: str) -> Path:
+    """An executable that stands where a Python should be, doing ``body`` (a shell script)."""
+    bin_dir.mkdir(exist_ok=True)
+    path = bin_dir / name
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+    return path
+
+
+def _alive(marker: str) -> list[str]:
+    completed = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True, check=False)
+    return completed.stdout.split()
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        # pyenv's shim for a version that is not installed
+        ("echo 'pyenv: version `3.99.0` is not installed' >&2; exit 127", "cannot run (exit 127)"),
+        ("exit 0", "exited without running the action's code"),
+        ("kill -SEGV $$", "failed with exit"),
+    ],
+)
+def test_a_broken_keyed_interpreter_falls_through_to_another_python(
+    tmp_path: Path, body: str, reason: str
+) -> None:
+    broken = fake_python(tmp_path / "broken", "python", body)
+    python3 = Path(sys.base_prefix) / "bin" / "python3"
+    completed, outputs = run_action(tmp_path, python_dirs(python3), CPD_PYTHON=str(broken))
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    # Another Python ran the action's code, which could not key the broken one: one warning.
+    assert outputs["cache-enabled"] == "false"
+    warnings = [line for line in completed.stdout.splitlines() if line.startswith("::warning")]
+    assert len(warnings) == 1, completed.stdout
+    assert "Python interpreter" in warnings[0]
+
+
+def _sleeper(tmp_path: Path) -> str:
+    """A command line no other process has: ``sleep 1000 0.000<unique digits>``."""
+    return f"sleep 1000 0.000{os.getpid()}{abs(hash(tmp_path)) % 10**9}"
+
+
+def test_a_hanging_interpreter_is_killed_and_the_next_python_runs(tmp_path: Path) -> None:
+    marker = _sleeper(tmp_path)
+    # It hangs in a child of its own, which the time limits must end too.
+    hanging = fake_python(tmp_path / "hang", "python", f"{marker} & wait")
+    python3 = Path(sys.base_prefix) / "bin" / "python3"
+    completed, outputs = run_action(
+        tmp_path,
+        python_dirs(python3),
+        CPD_PYTHON=str(hanging),
+        CPD_START_SECONDS="1",
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert outputs["cache-enabled"] == "false"
+    assert "timed out after" in outputs["skip-reason"]
+    # Neither the launcher's attempt nor the probe's leaves the hanging process behind.
+    assert _alive(marker) == []
+
+
+def basic_tools(directory: Path) -> Path:
+    """A directory with the few programs run.sh and the fake Pythons use, and no Python."""
+    directory.mkdir()
+    for tool in ("sh", "sleep", "rm"):
+        found = shutil.which(tool)
+        assert found is not None
+        (directory / tool).symlink_to(found)
+    return directory
+
+
+def test_when_no_python_works_caching_is_skipped_with_one_warning(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    fake_python(bin_dir, "python", "exit 127")
+    fake_python(bin_dir, "python3", "exit 0")
+    marker = _sleeper(tmp_path)
+    fake_python(bin_dir, "python3.12", f"{marker} & wait")
+    path = f"{bin_dir}:{basic_tools(tmp_path / 'tools')}"
+    completed, outputs = run_action(tmp_path, path, CPD_PYTHON="python", CPD_START_SECONDS="1")
+    assert completed.returncode == 0
+    warnings = [line for line in completed.stdout.splitlines() if line.startswith("::warning")]
+    assert len(warnings) == 1
+    assert "python3.12 (killed after a time limit)" in warnings[0]
+    assert outputs["cache-enabled"] == "false"
+    assert _alive(marker) == []
+    failing, _ = run_action(
+        tmp_path,
+        path,
+        CPD_PYTHON="python",
+        CPD_START_SECONDS="1",
+        CPD_FAIL_ON_ERROR="true",
+    )
+    assert failing.returncode == 1
+    assert failing.stdout.count("::error title=cache-python-deps::") == 1
+
+
+def test_the_warning_escapes_a_hostile_python_path(tmp_path: Path) -> None:
+    hostile = fake_python(tmp_path / "bin", "py\n::error::injected %0A", "exit 127")
+    path = str(basic_tools(tmp_path / "tools"))
+    completed, _ = run_action(tmp_path, path, CPD_PYTHON=str(hostile))
+    lines = completed.stdout.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("::warning title=cache-python-deps::")
+    assert "%0A::error::injected %250A" in lines[0]
+
+
+def test_a_deliberate_failure_is_not_retried_with_another_python(tmp_path: Path) -> None:
+    # fail-on-error makes the action's own code exit 1: that is the step's answer, final.
+    python3 = Path(sys.base_prefix) / "bin" / "python3"
+    completed, _ = run_action(
+        tmp_path,
+        python_dirs(python3),
+        CPD_PYTHON="/no/such/python",
+        CPD_FAIL_ON_ERROR="true",
+    )
+    assert completed.returncode == 1
+    assert completed.stdout.count("::error title=cache-python-deps::") == 1

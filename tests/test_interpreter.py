@@ -112,8 +112,8 @@ def test_interpreter_that_prints_nothing(tmp_path: Path) -> None:
     [
         ("not json", "invalid probe result"),
         ("[1, 2]", "not a JSON object"),
-        ('{"probe_format": 1}', "implementation_name"),
-        ('{"probe_format": 2}', "unknown probe format"),
+        ('{"probe_format": 2}', "implementation_name"),
+        ('{"probe_format": 3}', "unknown probe format"),
     ],
 )
 def test_garbage_between_the_markers(payload: str, complaint: str) -> None:
@@ -124,7 +124,7 @@ def test_garbage_between_the_markers(payload: str, complaint: str) -> None:
 
 def test_wrong_field_types_are_refused() -> None:
     data = {
-        "probe_format": 1,
+        "probe_format": 2,
         "implementation_name": "cpython",
         "implementation_version": [3, 12, 0, "final", 0],
         "version_info": [3, 12, "zero", "final", 0],

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from cache_python_deps.errors import DependencyHashError
 from cache_python_deps.identity import derive_identity
+from cache_python_deps.interpreter import VersionInfo
 from cache_python_deps.keys import (
     MAX_DEPENDENCY_HASH_INPUT,
     MAX_KEY_LENGTH,
@@ -35,23 +38,47 @@ def keys_for(
 
 def test_primary_key_layout_reads_left_to_right() -> None:
     assert keys_for().primary == (
-        "cpd-1-linux-alpine3.20.3-x86_64-64bit-musl1.2.5-cpython-cp312-3.12-pip.2-tool-abc123"
+        "cpd-2-linux-alpine3.20.3-x86_64-64bit-musl1.2.5-cpython-cp312-3.12-pip.2-tool-abc123"
     )
 
 
 def test_restore_key_is_the_primary_key_without_the_dependency_hash_and_nothing_broader() -> None:
     keys = keys_for()
     assert keys.restore_keys == (
-        "cpd-1-linux-alpine3.20.3-x86_64-64bit-musl1.2.5-cpython-cp312-3.12-pip.2-tool-",
+        "cpd-2-linux-alpine3.20.3-x86_64-64bit-musl1.2.5-cpython-cp312-3.12-pip.2-tool-",
     )
     assert keys.primary.startswith(keys.restore_keys[0])
 
 
-def test_original_partial_keys_nest() -> None:
+def test_original_partial_keys_nest_and_end_with_a_field_separator() -> None:
     keys = keys_for()
-    assert keys.for_os == "cpd-1-linux-alpine3.20.3-x86_64-64bit-musl1.2.5"
-    assert keys.for_python_interpreter == keys.for_os + "-cpython-cp312-3.12"
-    assert keys.primary.startswith(keys.for_python_interpreter + "-")
+    assert keys.for_os == "cpd-2-linux-alpine3.20.3-x86_64-64bit-musl1.2.5-"
+    assert keys.for_python_interpreter == keys.for_os + "cpython-cp312-3.12-pip.2-tool-"
+    assert keys.primary.startswith(keys.for_python_interpreter)
+
+
+def test_interpreter_prefix_is_the_restore_key_safe_for_restore_keys() -> None:
+    # The original action's users pass cache-key-for-python-interpreter to restore-keys.
+    keys = keys_for()
+    assert keys.for_python_interpreter == keys.restore_keys[0]
+
+
+def test_a_stable_prefix_never_matches_a_pre_release_key_of_the_same_minor() -> None:
+    info, _ = load_recorded_probe("cpython-3.14.0a2-linux-x86_64")
+    final = VersionInfo(3, 14, 0, "final", 0)
+    released = replace(info, version_info=final, implementation_version=final)
+    stable = compose_keys(
+        derive_identity(released),
+        tool_name="pip",
+        tool_layout_version="2",
+        kind=CacheKind.TOOL,
+        dependency_hash="abc123",
+    )
+    alpha = keys_for("cpython-3.14.0a2-linux-x86_64")
+    assert stable.primary.endswith("-cp314-3.14-pip.2-tool-abc123")
+    assert "-cp314-3.14.0a2." in alpha.primary
+    for prefix in (stable.for_python_interpreter, *stable.restore_keys):
+        assert not alpha.primary.lower().startswith(prefix.lower())
 
 
 def test_venv_key_adds_exact_version_and_install_fingerprint() -> None:

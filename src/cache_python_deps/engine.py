@@ -3,20 +3,25 @@ pure core (identity and keys)."""
 
 from __future__ import annotations
 
-import subprocess
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from cache_python_deps import github
+from cache_python_deps.cache_path import PathFacts, home_directories, validate_cache_path
 from cache_python_deps.dependency_files import hash_dependency_files
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.identity import Identity, derive_identity
 from cache_python_deps.interpreter import InterpreterInfo, probe_interpreter
 from cache_python_deps.keys import CacheKeys, CacheKind, compose_keys
+from cache_python_deps.subprocesses import BoundedRunError, run_bounded
 from cache_python_deps.tools import detect_tool, get_tool
 from cache_python_deps.tools.base import CacheContext, OSFamily, Tool
 
 LOOKUP_COMMAND_TIMEOUT_SECONDS = 120.0
+# A path is short; a command printing more is broken (and must not exhaust memory).
+LOOKUP_COMMAND_MAX_OUTPUT = 64 * 1024
 DEFAULT_VENV_DIRECTORY = ".venv"
 
 
@@ -92,6 +97,7 @@ def locate(request: Request) -> Location:
 def run(request: Request) -> Result:
     """Probe, locate, hash and compose: the whole job of ``--print-key``."""
     location = locate(request)
+    validate_cache_directory(location, request)
     tool = location.tool
     if request.dependency_hash:
         dependency_hash: str | None = request.dependency_hash
@@ -135,41 +141,83 @@ def cache_os_family(os_family: str) -> OSFamily:
 
 
 def run_lookup_command(command: str, environ: Mapping[str, str], cwd: Path) -> Path:
-    """Run the user's cache-directory lookup command through the shell; its stdout is the path."""
+    """Run the user's cache-directory lookup command through the shell; its stdout is the path.
+
+    Bounded like the probe: a deadline, a cap on its output, and its whole process group killed
+    when it overruns, so nothing it started outlives the step.
+    """
+    shown = github.log_text(command, limit=200)
     try:
         # The workflow author's own command, run through the shell as they wrote it.
-        completed = subprocess.run(  # noqa: S602
+        completed = run_bounded(  # noqa: S604
             command,
             shell=True,
-            capture_output=True,
-            text=True,
-            env=dict(environ),
+            env=environ,
             cwd=cwd,
-            stdin=subprocess.DEVNULL,
             timeout=LOOKUP_COMMAND_TIMEOUT_SECONDS,
-            check=False,
+            max_output=LOOKUP_COMMAND_MAX_OUTPUT,
         )
-    except subprocess.TimeoutExpired:
-        raise CacheDirectoryError(
-            f"cache directory lookup command {command!r} timed out after "
-            f"{LOOKUP_COMMAND_TIMEOUT_SECONDS:g} s"
-        ) from None
+    except BoundedRunError as error:
+        raise CacheDirectoryError(f"cache directory lookup command {shown!r} {error}") from None
     except OSError as error:
         raise CacheDirectoryError(
-            f"cache directory lookup command {command!r} could not be run: {error.strerror}"
+            f"cache directory lookup command {shown!r} could not be run: {error.strerror}"
         ) from None
+    stdout = completed.stdout.decode("utf-8", "replace")
     if completed.returncode != 0:
-        stderr_lines = completed.stderr.strip().splitlines()
-        detail = f": {stderr_lines[-1].strip()[:200]}" if stderr_lines else ""
+        stderr_lines = completed.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = f": {github.log_text(stderr_lines[-1].strip(), limit=200)}" if stderr_lines else ""
         raise CacheDirectoryError(
-            f"cache directory lookup command {command!r} failed with exit code "
+            f"cache directory lookup command {shown!r} failed with exit code "
             f"{completed.returncode}{detail}"
         )
-    lines = [line.strip() for line in completed.stdout.splitlines() if line.strip()]
+    lines = [line.strip() for line in stdout.splitlines() if line.strip()]
     if len(lines) != 1:
         what = "nothing" if not lines else f"{len(lines)} lines"
         raise CacheDirectoryError(
-            f"cache directory lookup command {command!r} printed {what}; expected one path"
+            f"cache directory lookup command {shown!r} printed {what}; expected one path"
         )
     directory = Path(lines[0]).expanduser()
     return directory if directory.is_absolute() else (cwd / directory).absolute()
+
+
+def _password_database_homes() -> list[str]:
+    try:
+        import pwd  # noqa: PLC0415 - POSIX only
+    except ImportError:  # pragma: no cover - Windows
+        return []
+    try:
+        return [entry.pw_dir for entry in pwd.getpwall()]
+    except OSError:  # pragma: no cover - an unreadable password database
+        return []
+
+
+def path_facts(request: Request, os_family: OSFamily) -> PathFacts:
+    """What the cache directory is checked against, from the runner's variables and the system."""
+    environ = request.environ
+    homes = home_directories(
+        (str(request.home), environ.get("HOME"), environ.get("USERPROFILE")),
+        _password_database_homes() if os_family != "windows" else [],
+    )
+    protected = tuple(
+        value
+        for value in (environ.get("RUNNER_TOOL_CACHE"), environ.get("GITHUB_ACTION_PATH"))
+        if value and Path(value).is_absolute()
+    )
+    workspace = environ.get("GITHUB_WORKSPACE") or str(request.project_directory)
+    return PathFacts(
+        windows=os_family == "windows", homes=homes, workspace=workspace, protected=protected
+    )
+
+
+def validate_cache_directory(location: Location, request: Request) -> None:
+    """Refuse a directory actions/cache must not get (see cache_path); symlinks resolved too."""
+    os_family = cache_os_family(location.identity.os_family)
+    path = str(location.cache_directory)
+    real_path = os.path.realpath(path) if os.path.lexists(path) else None
+    validate_cache_path(
+        path,
+        source=location.cache_directory_source,
+        facts=path_facts(request, os_family),
+        real_path=real_path,
+    )

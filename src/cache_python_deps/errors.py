@@ -23,3 +23,15 @@ class UnknownToolError(CachePythonDepsError):
 
 class PruneRefusedError(CachePythonDepsError):
     """Pruning was refused by one of its safety guards."""
+
+
+class PruneFailedError(CachePythonDepsError):
+    """Pruning stopped part-way: an entry could not be removed or read, or nests too deep."""
+
+
+class UnreadableFileError(CachePythonDepsError):
+    """A file the action must read is not a regular file, is too large, or cannot be read."""
+
+
+class UnsafeCachePathError(CachePythonDepsError):
+    """The directory to cache must not be handed to actions/cache (see cache_path)."""

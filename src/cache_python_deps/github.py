@@ -1,11 +1,123 @@
-"""GitHub Actions I/O: step outputs, the job summary and annotations. Nothing else knows GitHub."""
+"""GitHub Actions I/O: step outputs, the job summary, annotations and the log. Nothing else
+knows GitHub.
+
+Every value written here may come from untrusted content (a pull request's files, a restored
+cache, the interpreter, the REST API), so each sink has its own escaping:
+
+- **Log lines.** The runner reads its log line by line (``\\n``, ``\\r\\n`` and a bare ``\\r``
+  all end a line), treats a line that starts with ``::`` (after trimming) as a workflow command,
+  and a legacy ``##[command]`` anywhere in a line. ``log_text`` makes a value one inert line;
+  ``fenced_lines`` additionally brackets a block with ``::stop-commands::<random token>``.
+- **Annotations** (``::warning::...``): the runner's ``%25``/``%0D``/``%0A`` escaping of the
+  message, plus ``%3A``/``%2C`` in properties (``annotation``), so the command stays one line.
+- **Job summary** (Markdown): a value is shown as a code span (``markdown_code``), in which
+  Markdown and HTML are not interpreted; line breaks are made visible, ``|`` is escaped for
+  table cells, and the span's backtick fence is longer than any run of backticks in the value.
+- **Outputs**: a random heredoc delimiter per value (``format_outputs``).
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
+
+TITLE: Final = "cache-python-deps"
+NO_OUTPUT_FILE: Final = "GITHUB_OUTPUT is not set: not running as a GitHub Actions step"
+_TRUE: Final = ("true", "1", "yes", "on")
+# Longest untrusted value shown in the log or the summary; the rest is cut with a marker.
+MAX_SHOWN_VALUE: Final = 1000
+
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED_CONTROLS: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+class OutputError(Exception):
+    """A runner file (outputs, summary) could not be written: one line, for the caller."""
+
+
+def _visible_controls(value: str) -> str:
+    """Control characters (line breaks, ESC, NUL...) as visible backslash escapes."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        return _NAMED_CONTROLS.get(char) or f"\\x{ord(char):02x}"
+
+    return _CONTROL.sub(escape, value)
+
+
+def shorten(value: str, limit: int = MAX_SHOWN_VALUE) -> str:
+    """``value`` cut to ``limit`` characters, with a marker saying how much was left out."""
+    if len(value) <= limit:
+        return value
+    return f"{value[:limit]}... ({len(value) - limit} more characters)"
+
+
+def log_text(value: object, limit: int = MAX_SHOWN_VALUE) -> str:
+    """Untrusted text as one inert log line: no line break, no control character, no command.
+
+    A leading ``::`` (after the whitespace the runner trims) and any ``##[`` get a space.
+    """
+    text = _visible_controls(shorten(str(value), limit))
+    text = text.replace("##[", "## [")
+    stripped = text.lstrip()
+    if stripped.startswith("::"):
+        text = text[: len(text) - len(stripped)] + ": :" + stripped[2:]
+    return text
+
+
+def fenced_lines(stream: TextIO, lines: Iterable[str]) -> None:
+    """Write untrusted lines with workflow commands switched off around them.
+
+    Each line is made inert by ``log_text`` too: the fence is the second guard.
+    """
+    token = os.urandom(16).hex()
+    stream.write(f"::stop-commands::{token}\n")
+    for line in lines:
+        stream.write(log_text(line) + "\n")
+    stream.write(f"::{token}::\n")
+
+
+def escape_annotation(message: str) -> str:
+    """Escape a workflow-command message (data) so it stays one command."""
+    return message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    """Escape a workflow-command property value (``title=...``)."""
+    return escape_annotation(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(level: str, message: str, *, title: str | None = None) -> str:
+    """A ``::notice::``/``::warning::``/``::error::`` workflow command line.
+
+    The whole command is one log line: the runner decodes ``%0A`` back into a line break of
+    the annotation's message, which is data, never a command.
+    """
+    properties = f" title={escape_property(shorten(title))}" if title else ""
+    return f"::{level}{properties}::{escape_annotation(shorten(message))}"
+
+
+def markdown_code(value: object, limit: int = MAX_SHOWN_VALUE) -> str:
+    """Untrusted text as a Markdown code span, safe in a paragraph or a table cell."""
+    text = _visible_controls(shorten(str(value), limit)).replace("|", "\\|")
+    if not text:
+        return ""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") or longest else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
+
+
+def markdown_table(rows: Iterable[tuple[str, str]]) -> str:
+    """A two-column Markdown table of our own labels and untrusted values (as code spans)."""
+    lines = ["| | |", "| --- | --- |"]
+    for name, value in rows:
+        lines.append(f"| {name} | {markdown_code(value)} |")
+    return "\n".join(lines)
 
 
 def format_outputs(outputs: Mapping[str, str]) -> str:
@@ -19,41 +131,70 @@ def format_outputs(outputs: Mapping[str, str]) -> str:
     return "".join(chunks)
 
 
+def _append(path: Path, text: str, what: str) -> None:
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise OutputError(f"cannot write the {what} ({log_text(path)}): {reason}") from None
+
+
 def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
-    """Append step outputs to the ``GITHUB_OUTPUT`` file."""
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(format_outputs(outputs))
-
-
-def escape_annotation(message: str) -> str:
-    """Escape a workflow-command message so it stays one command."""
-    return message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def annotation(level: str, message: str, *, title: str | None = None) -> str:
-    """A ``::notice::``/``::warning::``/``::error::`` workflow command line."""
-    properties = f" title={escape_annotation(title).replace(',', '%2C')}" if title else ""
-    return f"::{level}{properties}::{escape_annotation(message)}"
-
-
-def markdown_table(rows: Iterable[tuple[str, str]]) -> str:
-    """A two-column Markdown table; values are shown as code."""
-    lines = ["| | |", "| --- | --- |"]
-    for name, value in rows:
-        shown = value.replace("|", "\\|").replace("`", "'")
-        lines.append(f"| {name} | `{shown}` |" if shown else f"| {name} | |")
-    return "\n".join(lines)
+    """Append step outputs to the ``GITHUB_OUTPUT`` file; OutputError if that fails."""
+    _append(path, format_outputs(outputs), "step outputs")
 
 
 def write_summary(path: Path, markdown: str) -> None:
-    """Append Markdown to the job summary (``GITHUB_STEP_SUMMARY``)."""
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(markdown.rstrip("\n") + "\n\n")
+    """Append Markdown to the job summary (``GITHUB_STEP_SUMMARY``); OutputError if that fails."""
+    _append(path, markdown.rstrip("\n") + "\n\n", "job summary")
 
 
 def group(stream: TextIO, title: str, lines: Iterable[str]) -> None:
-    """Print lines inside a collapsible log group."""
-    stream.write(f"::group::{escape_annotation(title)}\n")
+    """Print lines inside a collapsible log group; each line is made inert."""
+    stream.write(f"::group::{escape_annotation(log_text(title))}\n")
     for line in lines:
-        stream.write(line + "\n")
+        stream.write(log_text(line) + "\n")
     stream.write("::endgroup::\n")
+
+
+@dataclass
+class StepIO:
+    """The runner files and variables one step gets, and where it prints."""
+
+    environ: Mapping[str, str]
+    stdout: TextIO
+    output_path: Path | None
+    summary_path: Path | None
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str], stdout: TextIO) -> StepIO:
+        output = environ.get("GITHUB_OUTPUT", "")
+        summary = environ.get("GITHUB_STEP_SUMMARY", "")
+        return cls(
+            environ, stdout, Path(output) if output else None, Path(summary) if summary else None
+        )
+
+    @property
+    def fail_on_error(self) -> bool:
+        return self.environ.get("CPD_FAIL_ON_ERROR", "").strip().lower() in _TRUE
+
+    def print(self, line: str) -> None:
+        self.stdout.write(line + "\n")
+
+    def annotate(self, level: str, message: str, *, title: str = TITLE) -> None:
+        self.print(annotation(level, message, title=title))
+
+    def write_outputs(self, outputs: Mapping[str, str]) -> None:
+        if self.output_path is None:
+            raise OutputError(NO_OUTPUT_FILE)
+        write_outputs(self.output_path, outputs)
+
+    def write_summary(self, markdown: str) -> None:
+        """Append to the job summary; a summary that cannot be written is one notice, no more."""
+        if self.summary_path is None:
+            return
+        try:
+            write_summary(self.summary_path, markdown)
+        except OutputError as error:
+            self.annotate("notice", f"no job summary: {error}")

@@ -48,7 +48,6 @@ class Identity:
     install_fingerprint: str
 
 
-_ARCHITECTURE_ALIASES = {"amd64": "x86_64", "x64": "x86_64", "aarch64": "arm64"}
 _OS_FAMILIES = {"linux": "linux", "darwin": "macos", "windows": "windows"}
 
 
@@ -98,17 +97,53 @@ def os_release(info: InterpreterInfo) -> str:
     if family == "linux":
         release = f"{info.os_id or 'unknown'}{version}"
     elif family == "macos":
-        # Minor macOS updates keep binary compatibility; majors move the SDK baseline.
-        release = version.split(".")[0]
+        release = _macos_release(version)
     else:
         release = version
     return normalize(release) or "unknown"
 
 
+def _macos_release(version: str) -> str:
+    """10.14 and 10.15 (each its own wheel platform, macosx_10_14...); 11 and later by major.
+
+    From macOS 11 on, wheel platforms move with the major version only (packaging's
+    mac_platforms), and minor updates keep binary compatibility.
+    """
+    parts = version.split(".")
+    if parts[0] == "10" and len(parts) > 1:
+        return f"10.{parts[1]}"
+    return parts[0]
+
+
+def _platform_tag(info: InterpreterInfo) -> str:
+    """The interpreter's ``sysconfig.get_platform()``, normalized as packaging does."""
+    return re.sub(r"[^a-z0-9]", "_", (info.sysconfig_platform or "").lower())
+
+
 def architecture(info: InterpreterInfo) -> str:
-    """The machine's architecture, with Windows' and Linux's spellings aligned."""
-    machine = info.machine.lower()
-    return _ARCHITECTURE_ALIASES.get(machine, normalize(machine) or "unknown")
+    """The arch part of the interpreter's wheel platform, as pypa/packaging derives it.
+
+    It follows the interpreter, not the host: ``sysconfig.get_platform()`` on Linux and Windows
+    (an x64 Python emulated on an ARM64 Windows host is ``amd64``, though ``platform.machine()``
+    says ``ARM64`` there from Python 3.12 on), with packaging's 32-bit adjustments on Linux (a
+    32-bit interpreter on a 64-bit kernel is ``i686`` or ``armv8l`` whatever ``uname -m`` says),
+    and on macOS the architecture the process runs as (``x86_64`` under Rosetta).
+    """
+    family = os_family(info)
+    is_32bit = info.pointer_bits == 32
+    if family == "macos":
+        machine = (info.mac_machine or info.machine).lower()
+        if is_32bit:
+            return "ppc" if machine.startswith("ppc") else "i386"
+        return normalize(machine) or "unknown"
+    tag = _platform_tag(info)
+    if family == "linux" and tag.startswith("linux_"):
+        if is_32bit:
+            tag = {"linux_x86_64": "linux_i686", "linux_aarch64": "linux_armv8l"}.get(tag, tag)
+        return tag.removeprefix("linux_")
+    if family == "windows" and (tag == "win32" or tag.startswith("win_")):
+        return "x86" if tag == "win32" else tag.removeprefix("win_")
+    return normalize(info.machine) or "unknown"
 
 
 def libc(info: InterpreterInfo) -> str:

@@ -8,17 +8,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cache_python_deps.errors import ProbeError
+from cache_python_deps.subprocesses import BoundedRunError, run_bounded
 
 PROBE_SCRIPT = Path(__file__).with_name("probe.py")
 PROBE_TIMEOUT_SECONDS = 5.0
-SUPPORTED_PROBE_FORMAT = 1
+SUPPORTED_PROBE_FORMAT = 2
+# Longest releaselevel accepted (CPython has four; other implementations may spell their own).
+MAX_RELEASELEVEL_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,14 @@ class VersionInfo:
     serial: int
 
     def __str__(self) -> str:
-        """PEP 440 spelling: 3.12.1, 3.14.0a2, 3.13.0rc1."""
+        """PEP 440 spelling: 3.12.1, 3.14.0a2, 3.13.0rc1; 3.11.7.dev0 for other levels."""
         base = f"{self.major}.{self.minor}.{self.micro}"
+        if self.releaselevel == "final":
+            return base
         suffix = {"alpha": "a", "beta": "b", "candidate": "rc"}.get(self.releaselevel)
-        return f"{base}{suffix}{self.serial}" if suffix else base
+        if suffix:
+            return f"{base}{suffix}{self.serial}"
+        return f"{base}.{self.releaselevel}{self.serial}"
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,9 @@ class InterpreterInfo:
 
     implementation_name: str
     implementation_version: VersionInfo
+    # __graalpython__.get_graalvm_version() on GraalPy: its own release, with a '-dev' suffix on
+    # development builds (None elsewhere).
+    graalvm_version: str | None
     version_info: VersionInfo
     sys_version: str
     ext_suffix: str | None
@@ -55,6 +65,8 @@ class InterpreterInfo:
     max_unicode: int
     pointer_bits: int
     machine: str
+    # platform.mac_ver()[2] on macOS: the architecture the process runs as (None elsewhere).
+    mac_machine: str | None
     system: str
     sysconfig_platform: str | None
     libc_family: str | None
@@ -77,6 +89,7 @@ class InterpreterInfo:
         return cls(
             implementation_name=_str(data, "implementation_name").lower(),
             implementation_version=_version(data, "implementation_version"),
+            graalvm_version=_optional_str(data, "graalvm_version"),
             version_info=_version(data, "version_info"),
             sys_version=_str(data, "sys_version"),
             ext_suffix=_optional_str(data, "ext_suffix"),
@@ -88,6 +101,7 @@ class InterpreterInfo:
             max_unicode=_int(data, "max_unicode"),
             pointer_bits=_int(data, "pointer_bits"),
             machine=_str(data, "machine"),
+            mac_machine=_optional_str(data, "mac_machine"),
             system=_str(data, "system"),
             sysconfig_platform=_optional_str(data, "sysconfig_platform"),
             libc_family=_optional_str(data, "libc_family"),
@@ -132,17 +146,34 @@ def _int(data: Mapping[str, Any], name: str) -> int:
     return value
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1 << 31
+
+
+def _releaselevel(value: object) -> str | None:
+    """A releaselevel of any spelling (lower-cased), or None when it is not a short word.
+
+    CPython uses alpha, beta, candidate and final; other implementations map their own levels
+    onto these or report others (dev, snapshot...): any word is accepted, and only ``final``
+    means a release (see identity.stability_of).
+    """
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_RELEASELEVEL_LENGTH:
+        return None
+    level = value.strip().lower()
+    return level if level.isascii() and level.isalnum() else None
+
+
 def _version(data: Mapping[str, Any], name: str) -> VersionInfo:
     value = data.get(name)
+    level = _releaselevel(value[3]) if isinstance(value, list) and len(value) == 5 else None
     if (
         not isinstance(value, list)
         or len(value) != 5
-        or not all(isinstance(part, int) and not isinstance(part, bool) for part in value[:3])
-        or value[3] not in ("alpha", "beta", "candidate", "final")
-        or not isinstance(value[4], int)
+        or not all(_is_int(part) for part in (*value[:3], value[4]))
+        or level is None
     ):
         raise ValueError(f"{name} is {value!r}, expected a version_info 5-tuple")
-    return VersionInfo(*value)
+    return VersionInfo(value[0], value[1], value[2], level, value[4])
 
 
 def resolve_interpreter(python: str) -> Path:
@@ -160,23 +191,48 @@ def resolve_interpreter(python: str) -> Path:
     return Path(found)
 
 
+def is_running_interpreter(executable: Path) -> bool:
+    """Whether ``executable`` is the very interpreter running this code.
+
+    Only the same path counts: another name for the same binary may be a virtualenv's launcher
+    (another prefix), and a shim may run something else.
+    """
+    # abspath, not resolve(): a symlink to the same binary is not the same interpreter.
+    same = os.path.abspath(executable) == os.path.abspath(sys.executable)  # noqa: PTH100
+    return bool(sys.executable) and same
+
+
+def probe_in_process() -> InterpreterInfo:
+    """The probe's facts about the running interpreter, without starting it again.
+
+    The answer goes through the probe's own JSON encoding and the same validation as a probe
+    run in a child process, so both paths give identical ``InterpreterInfo``.
+    """
+    from cache_python_deps import probe  # noqa: PLC0415 - only this path needs it
+
+    try:
+        # The probe is untyped: it runs on Python 2.7 too.
+        data = json.loads(probe.json_object(probe.collect()))  # type: ignore[no-untyped-call]
+        return InterpreterInfo.from_probe(data)
+    except ValueError as error:  # pragma: no cover - the probe and its parser are ours
+        raise ProbeError(f"the running interpreter gave an invalid probe result: {error}") from None
+
+
 def probe_interpreter(python: str, *, timeout: float = PROBE_TIMEOUT_SECONDS) -> InterpreterInfo:
-    """Run the probe in ``python`` and return its validated facts, or raise ProbeError."""
+    """The validated facts of ``python``, or ProbeError.
+
+    The interpreter running this code is probed in-process; any other runs the probe script in
+    a child process (``-E -s -S``), bounded in time and output.
+    """
     executable = resolve_interpreter(python)
+    if is_running_interpreter(executable):
+        return probe_in_process()
     marker = f"CPD-{os.urandom(8).hex()}"
     command = [str(executable), "-E", "-s", "-S", str(PROBE_SCRIPT), marker]
     try:
-        completed = subprocess.run(
-            command,
-            capture_output=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise ProbeError(
-            f"probing Python interpreter {python!r} timed out after {timeout:g} s"
-        ) from None
+        completed = run_bounded(command, timeout=timeout)
+    except BoundedRunError as error:
+        raise ProbeError(f"probing Python interpreter {python!r} {error}") from None
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise ProbeError(f"Python interpreter {python!r} could not be run: {reason}") from None

@@ -1,14 +1,24 @@
 """Compose cache keys from an interpreter identity: every key-validity rule lives here.
 
-Key layout (fields separated by ``-``; no field contains a dash, so a restore-key prefix can only
-match keys whose fields before the dependency hash are all equal)::
+Key layout (fields separated by ``-``; no field but the last contains a dash)::
 
-    cpd-1-<os>-<os release>-<arch>-<bits>bit-<libc>-<implementation>-<abi tag>-<abi epoch>
+    cpd-2-<os>-<os release>-<arch>-<bits>bit-<libc>-<implementation>-<abi tag>-<abi epoch>
          -<tool>.<cache layout>-<kind>-<dependency hash>
 
 where ``<kind>`` is ``tool`` for a tool's download/build cache, and
 ``venv.<exact version>.<install fingerprint>`` for a virtualenv, which only the very same
 interpreter install may reuse.
+
+Prefixes handed out for ``restore-keys`` end with the ``-`` that closes their last field, so a
+prefix matches only keys whose fields up to there are all equal (``...-cp314-3.14-`` is not a
+prefix of ``...-cp314-3.14.0a2.<hash>-...``). The restore key and the interpreter prefix
+(``cache-key-for-python-interpreter``) stop before the dependency hash: they never match a key
+of another ABI, stability, tool or kind. ``cache-key-for-os`` is the OS-wide prefix by
+definition: it matches every interpreter, tool and kind on that OS and release.
+
+Format history: 1 took the architecture from the host (``platform.machine()``) and macOS
+releases by major only; 2 takes it from the interpreter's own wheel platform and keeps macOS
+10.x by major.minor.
 """
 
 from __future__ import annotations
@@ -22,7 +32,7 @@ from cache_python_deps.errors import DependencyHashError
 from cache_python_deps.identity import Identity, normalize
 
 KEY_PREFIX = "cpd"
-KEY_FORMAT_VERSION = 1
+KEY_FORMAT_VERSION = 2
 MAX_KEY_LENGTH = 512
 # Longest dependency hash kept as given; longer (or unsafe) input is hashed.
 MAX_VERBATIM_DEPENDENCY_HASH = 128
@@ -70,7 +80,11 @@ def identity_components(identity: Identity) -> list[KeyComponent]:
         KeyComponent(
             "os release", identity.os_release, "/etc/os-release, macOS or Windows version"
         ),
-        KeyComponent("architecture", identity.architecture, "platform.machine()"),
+        KeyComponent(
+            "architecture",
+            identity.architecture,
+            "the interpreter's wheel platform (sysconfig, as pypa/packaging derives it)",
+        ),
         KeyComponent("pointer size", f"{identity.pointer_bits}bit", "struct.calcsize('P')"),
         KeyComponent("libc", identity.libc, "confstr/ctypes glibc version, musl loader"),
         KeyComponent("implementation", identity.implementation, "sys.implementation"),
@@ -112,8 +126,7 @@ def compose_keys(
 ) -> CacheKeys:
     """All keys for one interpreter identity, tool, cache kind and dependency hash."""
     components = identity_components(identity)
-    for_os = _join(components[:7])
-    for_python_interpreter = _join(components)
+    for_os = _join(components[:7]) + "-"
     components.append(
         KeyComponent("tool", normalize(f"{tool_name}.{tool_layout_version}"), "--tool")
     )
@@ -124,6 +137,7 @@ def compose_keys(
         )
     else:
         components.append(KeyComponent("cache kind", "tool", "--cache-kind"))
+    # Everything but the dependency hash: the same ABI, stability, tool and kind.
     restore_prefix = _join(components) + "-"
     components.append(
         KeyComponent("dependencies", dependency_component(dependency_hash), "dependency hash")
@@ -133,7 +147,7 @@ def compose_keys(
         primary=primary,
         restore_keys=(restore_prefix,),
         for_os=for_os,
-        for_python_interpreter=for_python_interpreter,
+        for_python_interpreter=restore_prefix,
         components=tuple(components),
     )
     for key in (keys.primary, *keys.restore_keys, keys.for_os, keys.for_python_interpreter):

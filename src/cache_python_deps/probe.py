@@ -20,7 +20,7 @@ try:
 except ImportError:  # pragma: no cover - every supported interpreter has it
     sysconfig = None  # type: ignore[assignment]
 
-PROBE_FORMAT = 1
+PROBE_FORMAT = 2
 
 
 def config_var(name):
@@ -138,6 +138,23 @@ def musl_version(loader):
     return None
 
 
+def graalvm_version(name):
+    """GraalPy's own release, as ``__graalpython__.get_graalvm_version()`` reports it (else None).
+
+    GraalPy 24.x reports the Python version in ``sys.implementation.version`` and, up to 24.1, a
+    fixed releaselevel 'alpha' even for releases; this string is its release and carries a
+    '-dev' suffix on development builds (the rule GraalPy's own patched pip follows).
+    """
+    if name != "graalpy":
+        return None
+    try:
+        import __graalpython__  # a built-in module of GraalPy only
+
+        return text(__graalpython__.get_graalvm_version()) or None
+    except Exception:  # GraalPy before 23.1 lacks the function
+        return None
+
+
 def libc_facts(system):
     if system != "Linux":
         return None, None
@@ -181,18 +198,39 @@ def system_and_machine():
     return text(platform.system()), text(platform.machine())
 
 
-def os_facts(system):
-    if system == "Linux":
-        return os_release()
+def mac_ver():
+    """platform.mac_ver() with the real macOS version (release, machine the process runs as).
+
+    Without SYSTEM_VERSION_COMPAT=0, Pythons built against old SDKs report 10.16 for every
+    macOS 11+. The variable is restored afterwards: the probe may run inside the caller.
+    """
     import platform
 
+    previous = os.environ.get("SYSTEM_VERSION_COMPAT")
+    os.environ["SYSTEM_VERSION_COMPAT"] = "0"
+    try:
+        release, _, machine = platform.mac_ver()
+    finally:
+        if previous is None:
+            del os.environ["SYSTEM_VERSION_COMPAT"]
+        else:
+            os.environ["SYSTEM_VERSION_COMPAT"] = previous
+    return text(release) or None, text(machine) or None
+
+
+def os_facts(system):
+    """(OS id, OS version, the machine macOS says the process runs as)."""
+    if system == "Linux":
+        os_id, os_version = os_release()
+        return os_id, os_version, None
     if system == "Darwin":
-        # Without this, Pythons built against old SDKs report 10.16 for every macOS 11+.
-        os.environ["SYSTEM_VERSION_COMPAT"] = "0"
-        return "macos", text(platform.mac_ver()[0]) or None
+        release, machine = mac_ver()
+        return "macos", release, machine
+    import platform
+
     if system == "Windows":
-        return "windows", text(platform.version()) or None
-    return text(system.lower()) or None, text(platform.release()) or None
+        return "windows", text(platform.version()) or None, None
+    return text(system.lower()) or None, text(platform.release()) or None, None
 
 
 def json_string(value):
@@ -289,13 +327,14 @@ def collect():
     system, machine = system_and_machine()
     name, implementation_version = implementation_facts()
     libc_family, libc_version = libc_facts(system)
-    os_id, os_version = os_facts(system)
+    os_id, os_version, mac_machine = os_facts(system)
     gil_disabled = config_var("Py_GIL_DISABLED")
     prefix = site_prefix()
     return {
         "probe_format": PROBE_FORMAT,
         "implementation_name": name,
         "implementation_version": implementation_version,
+        "graalvm_version": graalvm_version(name),
         "version_info": version_tuple(sys.version_info),
         "sys_version": text(sys.version),
         "ext_suffix": text(config_var("EXT_SUFFIX") or config_var("SO")),
@@ -307,6 +346,7 @@ def collect():
         "max_unicode": sys.maxunicode,
         "pointer_bits": struct.calcsize("P") * 8,
         "machine": machine,
+        "mac_machine": mac_machine,
         "system": system,
         "sysconfig_platform": text(sysconfig.get_platform()) if sysconfig else None,
         "libc_family": libc_family,

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from cache_python_deps.engine import Result
-from cache_python_deps.github import markdown_table
+from cache_python_deps.github import log_text, markdown_code, markdown_table
 from cache_python_deps.keys import KEY_FORMAT_VERSION
 from cache_python_deps.policy import CachingDecision
 
@@ -66,6 +66,8 @@ def explain_text(result: Result) -> str:
     rows.append(("", "", ""))
     rows.append(("primary key", result.keys.primary, ""))
     rows.extend(("restore key", key, "") for key in result.keys.restore_keys)
+    # Values come from the interpreter, config files and the environment: one inert line each.
+    rows = [(name, log_text(value), log_text(source)) for name, value, source in rows]
     width = max(len(name) for name, _, _ in rows)
     value_width = max(len(value) for _, value, source in rows if source)
     lines = []
@@ -78,9 +80,12 @@ def explain_text(result: Result) -> str:
 
 
 def github_outputs(
-    result: Result, decision: CachingDecision, *, save_cache: bool = True
+    result: Result, decision: CachingDecision, *, record: str = ""
 ) -> dict[str, str]:
-    """The action's step outputs (the original action's names first)."""
+    """The action's step outputs (the original action's names first).
+
+    ``record`` is this job's provenance record, for the step after the restore.
+    """
     keys = result.keys
     return {
         "cache-directory-path": str(result.cache_directory),
@@ -90,12 +95,13 @@ def github_outputs(
         "is-stable-abi": _bool(result.identity.stability.shares_across_builds),
         "restore-keys": "\n".join(keys.restore_keys),
         "cache-enabled": _bool(decision.enabled),
-        "save-cache": _bool(decision.enabled and save_cache),
+        "save-cache": _bool(decision.enabled and decision.save),
         "skip-reason": decision.reason,
         "abi-tag": result.identity.abi_tag,
         "stability": result.identity.stability.value,
         "python-version": str(result.interpreter.version_info),
         "tool": result.tool.name,
+        "record": record,
     }
 
 
@@ -114,10 +120,15 @@ def github_summary(result: Result, decision: CachingDecision) -> str:
     rows = _facts(result)
     rows.append(("primary key", result.keys.primary))
     rows.extend(("restore key", key) for key in result.keys.restore_keys)
-    status = "enabled" if decision.enabled else f"skipped: {decision.reason}"
-    return f"### cache-python-deps\n\nCaching {status}\n\n{markdown_table(rows)}"
+    if not decision.enabled:
+        status = f"Caching skipped: {markdown_code(decision.reason)}"
+    elif decision.restore_only:
+        status = f"Restore only: {markdown_code(decision.reason)}"
+    else:
+        status = "Caching enabled"
+    return f"### cache-python-deps\n\n{status}\n\n{markdown_table(rows)}"
 
 
 def skipped_summary(decision: CachingDecision) -> str:
     """The job summary when no key could be computed."""
-    return f"### cache-python-deps\n\n{decision.reason}"
+    return f"### cache-python-deps\n\n{markdown_code(decision.reason)}"

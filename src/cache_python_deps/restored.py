@@ -1,0 +1,210 @@
+"""The step after the restore: what came back, whether to trust it, and why a miss missed.
+
+``actions/cache`` (restore now, save at the end of the job) outputs only ``cache-hit``:
+``'true'`` on an exact hit, ``'false'`` after a restore-key match, unset on a miss. Which entry
+came back is read from the provenance record inside the restored directory (see provenance.py);
+``actions/cache/restore`` (used when the job never saves) also outputs the matched key itself,
+which then wins over the record's claim.
+
+Then this job's record replaces the restored one, so that the entry saved at the end of the job
+carries its own key; the record of an exact hit stays (that entry is never saved again).
+
+A restored record whose identity is not this job's (tampered with, or restored through someone
+else's restore keys) means the entry was made for another interpreter, tool or kind: a
+virtualenv is then removed rather than used, a tool cache is kept with a warning (the tools check
+wheel tags themselves).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cache_python_deps import github, provenance
+from cache_python_deps.errors import CachePythonDepsError
+from cache_python_deps.github import StepIO
+from cache_python_deps.provenance import Record
+
+# How the differences between a restored entry and this job read, component by component.
+_DIFFERENCE_WORDS = {
+    "dependencies": "dependencies changed",
+    "abi epoch": "the interpreter's ABI epoch differs",
+    "abi tag": "the ABI tag differs",
+    "implementation": "the implementation differs",
+    "tool": "the tool or its cache layout differs",
+    "cache kind": "the cache kind or the virtualenv's interpreter install differs",
+    "key format": "the key format differs",
+}
+
+
+class RecordStepError(CachePythonDepsError):
+    """The record step's inputs (set by the action itself) are missing or malformed."""
+
+
+@dataclass(frozen=True)
+class RestoreOutcome:
+    """What the record step found and did."""
+
+    matched_key: str
+    restored: Record | None
+    notes: tuple[str, ...]
+    warnings: tuple[str, ...]
+    removed: bool = False
+    wrote_record: bool = False
+
+
+def _this_job(environ: Mapping[str, str]) -> Record:
+    try:
+        return provenance.parse_record(environ.get("CPD_RECORD", ""))
+    except provenance.InvalidRecordError as error:
+        raise RecordStepError(f"the keys step's record is missing or invalid: {error}") from None
+
+
+def describe_differences(names: tuple[str, ...]) -> str:
+    """'dependencies changed' or 'the ABI tag differs, dependencies changed' or 'platform...'."""
+    words = [_DIFFERENCE_WORDS.get(name, f"the {name} differs") for name in names]
+    return ", ".join(words) if words else "nothing differs"
+
+
+def _remove_virtualenv(directory: Path) -> None:
+    from cache_python_deps.tools._removal import remove_tree  # noqa: PLC0415 - rare
+
+    remove_tree(directory)
+
+
+def inspect_restored(
+    directory: Path,
+    this_job: Record,
+    *,
+    cache_hit: str,
+    restore_matched_key: str,
+    venv: bool,
+) -> RestoreOutcome:
+    """Read and judge the restored record; remove a foreign virtualenv. No summary or log."""
+    hit = cache_hit.strip().lower()
+    if hit not in {"true", "false"}:
+        return RestoreOutcome("", None, ("nothing was restored (no entry matched)",), ())
+    matched = this_job.key if hit == "true" else restore_matched_key.strip()
+    found = provenance.read_record(directory)
+    restored = found.record
+    notes: list[str] = []
+    warnings: list[str] = []
+    if found.problem:
+        warnings.append(f"the restored entry's record was ignored: {found.problem}")
+    if restored is None:
+        notes.append(
+            "the restored entry has no provenance record (saved before records existed, or its "
+            "directory was emptied): which entry it was is "
+            + ("the primary key (exact hit)" if hit == "true" else "unknown")
+        )
+        return RestoreOutcome(matched, None, tuple(notes), tuple(warnings))
+    foreign = restored.identity_differences(this_job)
+    claims_other_key = bool(matched) and restored.key.lower() != matched.lower()
+    if foreign or claims_other_key:
+        what = (
+            f"its record is for another {', '.join(foreign)}"
+            if foreign
+            else "its record names another key than the one restored"
+        )
+        if venv:
+            _remove_virtualenv(directory)
+            warnings.append(
+                f"the restored virtualenv was removed: {what} (tampered with, or restored "
+                "through another restore key); it will be created anew"
+            )
+            return RestoreOutcome("", restored, tuple(notes), tuple(warnings), removed=True)
+        warnings.append(
+            f"the restored cache may not be this job's: {what} (tampered with, or restored "
+            "through another restore key)"
+        )
+        return RestoreOutcome(matched, restored, tuple(notes), tuple(warnings))
+    if hit == "false":
+        notes.append(f"partial restore: {describe_differences(restored.differences(this_job))}")
+    return RestoreOutcome(matched or restored.key, restored, tuple(notes), tuple(warnings))
+
+
+def _saved_by(record: Record) -> list[tuple[str, str]]:
+    saved = record.saved_by
+    run = " attempt ".join(part for part in (saved.run_id, saved.run_attempt) if part)
+    rows = [
+        ("restored key", record.key),
+        ("saved by", " ".join(part for part in (saved.repository, saved.workflow) if part)),
+        ("run", run),
+        ("ref", saved.ref or ""),
+        ("commit", saved.sha or ""),
+        ("saved at", saved.time),
+    ]
+    return [(name, value) for name, value in rows if value]
+
+
+def summary(outcome: RestoreOutcome, this_job: Record) -> str:
+    """The job summary's provenance section."""
+    lines = ["#### Restored cache"]
+    if outcome.restored is not None:
+        lines += ["", github.markdown_table(_saved_by(outcome.restored))]
+        differences = outcome.restored.differences(this_job)
+        if differences:
+            rows = [
+                (name, f"{outcome.restored.component(name)} -> {dict(this_job.components)[name]}")
+                for name in differences
+            ]
+            lines += ["", "Differs from this job's key:", "", github.markdown_table(rows)]
+    lines += [""] + [f"- {github.markdown_code(note)}" for note in outcome.notes]
+    lines += [f"- warning: {github.markdown_code(warning)}" for warning in outcome.warnings]
+    return "\n".join(lines)
+
+
+def check_restored(step: StepIO) -> None:
+    """The record step (see action.record_main): inputs from ``CPD_*``, outputs to the runner."""
+    environ = step.environ
+    this_job = _this_job(environ)
+    directory_text = environ.get("CPD_CACHE_DIRECTORY_PATH", "")
+    if not directory_text or "\n" in directory_text:
+        raise RecordStepError("the keys step's cache directory is missing")
+    directory = Path(directory_text)
+    venv = environ.get("CPD_CACHE_KIND", "tool") == "venv"
+    cache_hit = environ.get("CPD_CACHE_HIT", "")
+    outcome = inspect_restored(
+        directory,
+        this_job,
+        cache_hit=cache_hit,
+        restore_matched_key=environ.get("CPD_RESTORE_MATCHED_KEY", ""),
+        venv=venv,
+    )
+    for warning in outcome.warnings:
+        step.annotate("warning", warning)
+    for note in outcome.notes:
+        step.print(github.log_text(note))
+    wrote = False
+    saving = environ.get("CPD_SAVE", "") == "true" and cache_hit.strip().lower() != "true"
+    if saving:
+        try:
+            wrote = provenance.write_record(directory, this_job, create=not venv)
+        except OSError as error:
+            step.annotate("warning", f"no provenance record written: {error.strerror or error}")
+        if not wrote and venv:
+            step.print(
+                "no provenance record in the virtualenv: it does not exist yet (the entry saved "
+                "at the end of the job will have none)"
+            )
+    step.write_outputs(
+        {
+            "cache-matched-key": outcome.matched_key,
+            "cache-hit": "true" if cache_hit.strip().lower() == "true" else "false",
+        }
+    )
+    markdown = summary(outcome, this_job)
+    if cache_hit.strip().lower() != "true":
+        markdown += "\n\n" + _explain_miss(environ, this_job.key)
+    step.write_summary(markdown)
+
+
+def _explain_miss(environ: Mapping[str, str], primary_key: str) -> str:
+    """Why there was no exact hit, from the repository's cache entries (one bounded lookup)."""
+    try:
+        from cache_python_deps.miss_report import explain_without_exact_hit  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - until the miss report lands
+        return ""
+    report = explain_without_exact_hit(environ, primary_key)
+    return report.summary_markdown

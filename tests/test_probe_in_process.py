@@ -1,0 +1,92 @@
+"""The probe gives the same answer in-process as in a child process, on every real interpreter
+that can run this package (3.10+), in a virtualenv too."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cache_python_deps.interpreter import is_running_interpreter, probe_interpreter
+from tests.support import require_interpreter
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+# Runs inside the real interpreter: its facts both ways, as JSON.
+_COMPARE = """
+import dataclasses, json, sys
+sys.path.insert(0, sys.argv[1])
+from cache_python_deps import interpreter
+in_process = interpreter.probe_interpreter(sys.executable)
+assert interpreter.is_running_interpreter(interpreter.resolve_interpreter(sys.executable))
+interpreter.is_running_interpreter = lambda executable: False
+child = interpreter.probe_interpreter(sys.executable)
+print(json.dumps([dataclasses.asdict(in_process), dataclasses.asdict(child)]))
+"""
+
+RUNS_THIS_PACKAGE = (
+    "pyenv-3.10.13",
+    "pyenv-3.11.7",
+    "pyenv-3.12.1",
+    "pyenv-3.13.0",
+    "debian-3.11",
+    "debian-3.11-debug",
+)
+
+
+def _both_ways(python: Path, *flags: str) -> tuple[dict[str, object], dict[str, object]]:
+    completed = subprocess.run(
+        [str(python), *flags, "-c", _COMPARE, str(SRC)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    in_process, child = json.loads(completed.stdout)
+    return in_process, child
+
+
+@pytest.mark.parametrize("name", RUNS_THIS_PACKAGE)
+def test_in_process_probe_equals_child_probe(name: str) -> None:
+    python = require_interpreter(name)
+    in_process, child = _both_ways(python)
+    assert in_process == child
+
+
+@pytest.mark.parametrize("name", RUNS_THIS_PACKAGE)
+def test_in_process_probe_equals_child_probe_when_isolated_like_the_action(name: str) -> None:
+    # The action runs its code with -E -s -S, as the probe itself runs.
+    python = require_interpreter(name)
+    in_process, child = _both_ways(python, "-E", "-s", "-S")
+    assert in_process == child
+
+
+def test_in_process_probe_equals_child_probe_in_a_virtualenv(tmp_path: Path) -> None:
+    base = require_interpreter("pyenv-3.12.1")
+    venv = tmp_path / "venv"
+    subprocess.run([str(base), "-m", "venv", "--without-pip", str(venv)], check=True)
+    in_process, child = _both_ways(venv / "bin" / "python")
+    assert in_process == child
+    assert in_process["prefix"] == str(venv)
+
+
+def test_only_the_same_path_counts_as_the_running_interpreter(tmp_path: Path) -> None:
+    assert is_running_interpreter(Path(sys.executable))
+    link = tmp_path / "python"
+    link.symlink_to(sys.executable)
+    # Another name for the same binary may be a virtualenv's launcher: probed in a child.
+    assert not is_running_interpreter(link)
+
+
+def test_the_running_interpreter_is_probed_without_a_child(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_child(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a child process was started for the running interpreter")
+
+    monkeypatch.setattr("cache_python_deps.interpreter.run_bounded", no_child)
+    assert probe_interpreter(sys.executable).executable == sys.executable
