@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cache_python_deps.dependency_files import hash_dependency_files, hash_files
+from cache_python_deps.dependency_files import (
+    find_dependency_files,
+    hash_dependency_files,
+    hash_files,
+)
 from cache_python_deps.errors import DependencyHashError
+from cache_python_deps.safe_files import MAX_DEPENDENCY_FILE_BYTES
 
 
 def test_digest_is_sha256_over_each_files_sha256_in_path_order(tmp_path: Path) -> None:
@@ -31,5 +40,53 @@ def test_no_matching_file_gives_no_digest(tmp_path: Path) -> None:
 
 def test_an_unreadable_file_is_one_line_error(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").mkdir()  # named like a file, but reading it fails
-    with pytest.raises(DependencyHashError, match=r"cannot read dependency file requirements\.txt"):
+    with pytest.raises(
+        DependencyHashError, match=r"cannot read dependency file .*requirements\.txt"
+    ):
         hash_files(tmp_path, ["requirements.txt"])
+
+
+@pytest.fixture
+def deadline() -> Iterator[None]:
+    """Fail, rather than hang, if reading a hostile file blocks."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise AssertionError("reading a hostile dependency file blocked")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(5)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.usefixtures("deadline")
+@pytest.mark.parametrize("kind", ["symlink-to-dev-zero", "fifo", "oversized", "socket"])
+def test_hostile_dependency_files_are_refused_in_one_line(tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "requirements.txt"
+    if kind == "symlink-to-dev-zero":
+        target.symlink_to("/dev/zero")
+        reason = "it is a device"
+    elif kind == "fifo":
+        os.mkfifo(target)
+        reason = "it is a FIFO"
+    elif kind == "socket":
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(target))
+        reason = "it is a socket"
+    else:
+        with target.open("wb") as handle:  # sparse: costs no disk
+            handle.truncate(MAX_DEPENDENCY_FILE_BYTES + 1)
+        reason = "larger than"
+    assert find_dependency_files(tmp_path, ("requirements*.txt",)) == ("requirements.txt",)
+    with pytest.raises(DependencyHashError, match=reason) as error:
+        hash_dependency_files(tmp_path, ("requirements*.txt",))
+    assert "\n" not in str(error.value)
+
+
+def test_a_symlink_to_a_regular_file_is_hashed_like_the_file(tmp_path: Path) -> None:
+    (tmp_path / "real.txt").write_bytes(b"click\n")
+    (tmp_path / "requirements.txt").symlink_to("real.txt")
+    assert hash_files(tmp_path, ["requirements.txt"]) == hash_files(tmp_path, ["real.txt"])

@@ -12,9 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cache_python_deps.errors import DependencyHashError
-
-_CHUNK = 1024 * 1024
+from cache_python_deps.errors import DependencyHashError, UnreadableFileError
+from cache_python_deps.safe_files import MAX_DEPENDENCY_FILE_BYTES, read_regular_file
 
 
 @dataclass(frozen=True)
@@ -27,29 +26,36 @@ class DependencyFiles:
 
 
 def find_dependency_files(directory: Path, patterns: Iterable[str]) -> tuple[str, ...]:
-    """Relative paths of the regular files in ``directory`` matching any pattern, sorted."""
+    """Relative paths of the entries in ``directory`` matching any pattern, sorted.
+
+    Anything matched is hashed, so a FIFO, a device or a symlink to one is reported by
+    ``hash_files`` (one line) rather than skipped in silence; directories are left out.
+    """
     found: set[str] = set()
     for pattern in patterns:
         for path in directory.glob(pattern):
-            if path.is_file():
+            if not path.is_dir():
                 found.add(path.relative_to(directory).as_posix())
     return tuple(sorted(found))
 
 
 def hash_files(directory: Path, files: Iterable[str]) -> str | None:
-    """hashFiles()'s digest of ``files`` (relative to ``directory``), or None for no files."""
+    """hashFiles()'s digest of ``files`` (relative to ``directory``), or None for no files.
+
+    Each must be a regular file (symlinks followed) of at most ``MAX_DEPENDENCY_FILE_BYTES``.
+    """
     combined = hashlib.sha256()
     count = 0
     for name in files:
-        digest = hashlib.sha256()
         try:
-            with (directory / name).open("rb") as handle:
-                for chunk in iter(lambda: handle.read(_CHUNK), b""):
-                    digest.update(chunk)
-        except OSError as error:
-            reason = error.strerror or type(error).__name__
-            raise DependencyHashError(f"cannot read dependency file {name}: {reason}") from None
-        combined.update(digest.digest())
+            data = read_regular_file(
+                directory / name, limit=MAX_DEPENDENCY_FILE_BYTES, what="dependency file"
+            )
+        except UnreadableFileError as error:
+            raise DependencyHashError(str(error)) from None
+        if data is None:  # a dangling symlink: nothing to hash, as hashFiles() skips it
+            continue
+        combined.update(hashlib.sha256(data).digest())
         count += 1
     return combined.hexdigest() if count else None
 

@@ -68,9 +68,12 @@ def describe_differences(names: tuple[str, ...]) -> str:
 
 
 def _remove_virtualenv(directory: Path) -> None:
-    from cache_python_deps.tools._removal import remove_tree  # noqa: PLC0415 - rare
+    """Empty and remove a restored virtualenv, never following a link out of it."""
+    from cache_python_deps.tools._removal import ROOT, open_cache_tree  # noqa: PLC0415 - rare
 
-    remove_tree(directory)
+    with open_cache_tree(directory) as tree:
+        tree.remove_children(ROOT)
+    directory.rmdir()
 
 
 def inspect_restored(
@@ -188,11 +191,9 @@ def check_restored(step: StepIO) -> None:
                 "no provenance record in the virtualenv: it does not exist yet (the entry saved "
                 "at the end of the job will have none)"
             )
+    exact_hit = cache_hit.strip().lower() == "true" and not outcome.removed
     step.write_outputs(
-        {
-            "cache-matched-key": outcome.matched_key,
-            "cache-hit": "true" if cache_hit.strip().lower() == "true" else "false",
-        }
+        {"cache-matched-key": outcome.matched_key, "cache-hit": "true" if exact_hit else "false"}
     )
     markdown = summary(outcome, this_job)
     if cache_hit.strip().lower() != "true":

@@ -1,0 +1,142 @@
+"""The directory handed to actions/cache: attacks on it are refused with one line naming where
+the value came from; ordinary cache directories pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cache_python_deps.cache_path import (
+    PathFacts,
+    home_directories,
+    path_problem,
+    validate_cache_path,
+)
+from cache_python_deps.errors import UnsafeCachePathError
+
+RUNNER = PathFacts(
+    homes=("/home/runner", "/root"),
+    workspace="/home/runner/work/repo/repo",
+    protected=("/opt/hostedtoolcache", "/home/runner/work/_actions/re-actors/cpd/v1"),
+)
+WINDOWS = PathFacts(
+    windows=True,
+    homes=("C:\\Users\\runneradmin",),
+    workspace="D:\\a\\repo\\repo",
+    protected=("C:\\hostedtoolcache\\windows",),
+)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/home/runner/.cache/pip",
+        "/home/runner/.cache/uv",
+        "/home/runner/work/repo/repo/.venv",
+        "/home/runner/work/_temp/cache",
+        "/tmp/pip-cache",
+        "/var/cache/pip",
+        "/github/home/.cache/pip",
+        "/Users/runner/Library/Caches/pip",
+    ],
+)
+def test_ordinary_cache_directories_pass(path: str) -> None:
+    assert path_problem(path, RUNNER) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        ("/home/runner/.cache/pip\n/etc", "not one line"),
+        ("/home/runner/.cache/pip\r/etc", "not one line"),
+        ("/x\x1b[31m", "not one line"),
+        ("/home/runner/.cache/*", "glob syntax"),
+        ("/home/runner/.cache/pip?", "glob syntax"),
+        ("/home/runner/[ab]", "glob syntax"),
+        ("/home/runner/{a,b}", "glob syntax"),
+        ("/home/runner/a\\*", "glob syntax"),
+        ("!/home/runner/.cache/pip", "pattern syntax"),
+        ("#/home/runner", "pattern syntax"),
+        ("~/.cache/pip", "pattern syntax"),
+        (" /home/runner/.cache/pip", "whitespace"),
+        ("/home/runner/.cache/pip ", "whitespace"),
+        ("relative/dir", "not an absolute path"),
+        ("", "empty"),
+        ("/", "root directory"),
+        ("//", "root directory"),
+        ("/home/runner", "home directory"),
+        ("/home/runner/", "home directory"),
+        ("/home/runner/../runner", "home directory"),
+        ("/home", "system directory"),
+        ("/root", "system directory"),
+        ("/home/runner/work", "workspace"),
+        ("/home/runner/work/repo/repo", "workspace"),
+        ("/home/runner/.ssh", ".ssh"),
+        ("/home/runner/.ssh/keys", ".ssh"),
+        ("/root/.gnupg/x", ".gnupg"),
+        ("/home/runner/.cache", "whole .cache"),
+        ("/home/runner/.config", "whole .config"),
+        ("/usr", "system directory /usr"),
+        ("/usr/lib/python3/dist-packages", "system directory /usr"),
+        ("/etc/pip", "system directory /etc"),
+        ("/lib64", "system directory"),
+        ("/var", "system directory"),
+        ("/tmp", "system directory"),
+        ("/opt", "system directory"),
+        ("/opt/hostedtoolcache/Python/3.12.1", "tool cache"),
+        ("/opt/hostedtoolcache", "tool cache"),
+        ("/home/runner/work/_actions", "tool cache or the action itself"),
+    ],
+)
+def test_dangerous_paths_are_refused(path: str, problem: str) -> None:
+    found = path_problem(path, RUNNER)
+    assert found is not None and problem in found
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        ("C:\\", "root of a drive"),
+        ("c:/", "root of a drive"),
+        ("C:\\Windows\\System32", "system directory"),
+        ("C:\\Program Files\\Python", "system directory"),
+        ("C:\\Users", "system directory"),
+        ("C:\\users\\RUNNERADMIN", "home directory"),
+        ("D:\\a\\repo", "workspace"),
+        ("C:\\hostedtoolcache\\windows\\Python", "tool cache"),
+        ("relative\\dir", "not an absolute path"),
+        ("C:\\Users\\runneradmin\\AppData\\Local\\pip\\Cache*", "glob syntax"),
+    ],
+)
+def test_dangerous_windows_paths_are_refused(path: str, problem: str) -> None:
+    found = path_problem(path, WINDOWS)
+    assert found is not None and problem in found
+
+
+def test_windows_cache_directories_pass() -> None:
+    assert path_problem("C:\\Users\\runneradmin\\AppData\\Local\\pip\\Cache", WINDOWS) is None
+    assert path_problem("D:\\a\\repo\\repo\\.venv", WINDOWS) is None
+
+
+def test_the_refusal_names_the_source_in_one_escaped_line() -> None:
+    with pytest.raises(UnsafeCachePathError) as error:
+        validate_cache_path(
+            "/\n::error::x", source="cache-dir in /w/uv.toml\n::warning::y", facts=RUNNER
+        )
+    message = str(error.value)
+    assert "\n" not in message
+    assert "from cache-dir in /w/uv.toml" in message
+    assert message.startswith("refusing to cache ")
+
+
+def test_a_symlink_to_a_system_directory_is_refused_by_its_real_path(tmp_path: Path) -> None:
+    link = tmp_path / "cache"
+    link.symlink_to("/etc")
+    with pytest.raises(UnsafeCachePathError, match=r"the real path of .*system directory /etc"):
+        validate_cache_path(str(link), source="UV_CACHE_DIR", facts=RUNNER, real_path="/etc")
+
+
+def test_home_directories_come_from_variables_and_the_password_database() -> None:
+    homes = home_directories(("/home/a", None, "relative"), ["/root", "/", "/home/a"])
+    assert homes == ("/home/a", "/root")

@@ -1,0 +1,137 @@
+"""Every value written to the log, an annotation or the job summary is made inert there."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cache_python_deps.github import (
+    MAX_SHOWN_VALUE,
+    annotation,
+    fenced_lines,
+    group,
+    log_text,
+    markdown_code,
+    markdown_table,
+)
+from tests.markdown_check import foreign_elements
+
+HOSTILE = [
+    "::warning::injected",
+    "  ::add-mask::secret",
+    "ok\n::error::second line",
+    "ok\r::error::after a carriage return",
+    "x ##[error]legacy command anywhere",
+    "\x1b[31mred\x1b[0m",
+    "a\u2028b",
+]
+
+
+def _lines_as_the_runner_reads_them(text: str) -> list[str]:
+    # The runner's reader ends a line at \n, \r\n and a bare \r.
+    return re.split(r"\r\n|\n|\r", text)
+
+
+def _is_command(line: str) -> bool:
+    return line.strip().startswith("::") or "##[" in line
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_log_text_is_one_line_that_is_no_command(value: str) -> None:
+    line = log_text(value)
+    assert len(_lines_as_the_runner_reads_them(line)) == 1
+    assert not _is_command(line)
+
+
+@given(st.text())
+def test_log_text_never_yields_a_line_break_or_a_command(value: str) -> None:
+    line = log_text(value)
+    assert len(_lines_as_the_runner_reads_them(line)) == 1
+    assert not _is_command(line)
+
+
+def test_log_text_is_bounded() -> None:
+    line = log_text("x" * 100_000)
+    assert len(line) < MAX_SHOWN_VALUE + 50
+    assert line.endswith("(99000 more characters)")
+
+
+def test_fenced_lines_switch_commands_off_around_the_block() -> None:
+    stream = io.StringIO()
+    fenced_lines(stream, HOSTILE)
+    lines = stream.getvalue().splitlines()
+    token = lines[0].removeprefix("::stop-commands::")
+    assert re.fullmatch(r"[0-9a-f]{32}", token)
+    assert lines[-1] == f"::{token}::"
+    assert not any(_is_command(line) for line in lines[1:-1])
+
+
+def test_group_lines_are_inert() -> None:
+    stream = io.StringIO()
+    group(stream, "title\n::error::x", HOSTILE)
+    lines = _lines_as_the_runner_reads_them(stream.getvalue().rstrip("\n"))
+    assert lines[0].startswith("::group::")
+    assert lines[-1] == "::endgroup::"
+    assert not any(_is_command(line) for line in lines[1:-1])
+
+
+@given(message=st.text(), title=st.text(min_size=1))
+def test_an_annotation_stays_one_command_line(message: str, title: str) -> None:
+    line = annotation("warning", message, title=title)
+    assert len(_lines_as_the_runner_reads_them(line)) == 1
+    # The title property ends at the first "::" and holds no "," that would add a property.
+    properties, separator, _ = line.removeprefix("::").partition("::")
+    assert separator == "::"
+    assert properties.startswith("warning title=")
+    assert "," not in properties and ":" not in properties
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "# heading",
+        "<script>alert(1)</script>",
+        "a | b",
+        "`code` and ``more``",
+        "line\nbreak",
+        "[link](https://evil.example)",
+        "**bold**",
+        "`",
+        "``",
+    ],
+)
+def test_markdown_code_is_one_code_span(value: str) -> None:
+    span = markdown_code(value)
+    assert "\n" not in span and "\r" not in span
+    fence = re.match(r"`+", span)
+    assert fence is not None
+    ticks = fence.group()
+    assert span.endswith(ticks)
+    inner = span[len(ticks) : -len(ticks)]
+    # No run of backticks inside as long as the fence: the span cannot end early.
+    assert all(len(run) < len(ticks) for run in re.findall(r"`+", inner))
+    # A pipe would end a table cell: it is escaped.
+    assert re.search(r"(?<!\\)\|", inner) is None
+
+
+@given(st.lists(st.tuples(st.text(alphabet="abc", min_size=1), st.text()), max_size=5))
+def test_a_table_keeps_its_shape_for_any_values(rows: list[tuple[str, str]]) -> None:
+    table = markdown_table(rows)
+    lines = table.split("\n")
+    assert len(lines) == len(rows) + 2
+    for line in lines[2:]:
+        assert len(re.findall(r"(?<!\\)\|", line)) == 3
+
+
+@given(st.lists(st.tuples(st.sampled_from(["key", "ref"]), st.text()), min_size=1, max_size=4))
+def test_a_rendered_table_holds_no_element_a_value_brought(rows: list[tuple[str, str]]) -> None:
+    assert foreign_elements(markdown_table(rows)) == set()
+
+
+@pytest.mark.parametrize("value", ["<script>x</script>", "# h", "<img src=x>", "[a](http://e)"])
+def test_a_rendered_code_span_holds_no_element_a_value_brought(value: str) -> None:
+    assert foreign_elements(f"text {markdown_code(value)}") == set()
