@@ -15,6 +15,8 @@ import pytest
 from cache_python_deps.interpreter import InterpreterInfo
 
 FIXTURES = Path(__file__).parent / "fixtures" / "probes"
+# Interpreters scripts/dev-setup.sh unpacks inside the project (Debian's i386 python3.11).
+PROJECT_INTERPRETERS = Path(__file__).parent.parent / ".interpreters"
 
 
 def load_recorded_probe(name: str) -> tuple[InterpreterInfo, dict[str, Any]]:
@@ -67,6 +69,12 @@ def real_interpreters() -> list[RealInterpreter]:
         RealInterpreter("debian-3.11", Path("/usr/bin/python3.11")),
         RealInterpreter("debian-3.11-debug", Path("/usr/bin/python3.11d")),
         RealInterpreter("debian-pypy3", Path("/usr/bin/pypy3")),
+        # 32-bit x86 on this x86_64 kernel, run plainly (uname -m: x86_64) and under
+        # `setarch linux32` (uname -m: i686) by the wrappers dev-setup.sh writes.
+        RealInterpreter("debian-3.11-i386", PROJECT_INTERPRETERS / "i386" / "python3.11"),
+        RealInterpreter(
+            "debian-3.11-i386-linux32", PROJECT_INTERPRETERS / "i386" / "python3.11-linux32"
+        ),
     ]
     return found
 

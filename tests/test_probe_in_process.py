@@ -35,6 +35,8 @@ RUNS_THIS_PACKAGE = (
     "debian-3.11",
     "debian-3.11-debug",
 )
+# Not the i386 interpreter: it runs through a wrapper (its own loader), so its sys.executable
+# cannot be started as a child of its own.
 
 
 def _both_ways(python: Path, *flags: str) -> tuple[dict[str, object], dict[str, object]]:

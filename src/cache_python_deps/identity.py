@@ -158,14 +158,37 @@ def libc(info: InterpreterInfo) -> str:
     return "unknownlibc"
 
 
+_RELEASE_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
+def _graalpy_release(info: InterpreterInfo) -> str | None:
+    """GraalPy's own release (``24.1.0``) when the interpreter is a released GraalPy.
+
+    GraalPy 24.x reports ``sys.version_info`` and ``sys.implementation.version`` as a CPython
+    ``alpha`` whatever the build (oracle/graalpython issue 487; the level became real in 24.2,
+    and 25.0 moved ``sys.implementation.version`` to GraalPy's own release). What tells a
+    release from a development build is ``__graalpython__.get_graalvm_version()``: digits and
+    dots for a release, a ``-dev`` (or other) suffix otherwise, as GraalPy's own patched pip
+    reads it.
+    """
+    if info.implementation_name != "graalpy" or info.graalvm_version is None:
+        return None
+    version = info.graalvm_version.strip()
+    return version if _RELEASE_NUMBER.fullmatch(version) else None
+
+
 def implementation(info: InterpreterInfo) -> str:
     """cpython, or an alternative implementation with its own release (pypy7.3.11).
 
-    PyPy and GraalPy ABIs move between their own releases, not only with the Python version.
+    PyPy and GraalPy ABIs move between their own releases, not only with the Python version:
+    PyPy's ``pp73`` tag has stayed while 7.3.8 and 7.3.14 broke binary compatibility with
+    wheels built by other 7.3.x releases (said by PyPy's maintainers, pypy/pypy issue 4816).
     """
     name = normalize(info.implementation_name)
     if name == "cpython":
         return name
+    if name == "graalpy" and info.graalvm_version:
+        return normalize(f"{name}{info.graalvm_version}")
     return normalize(f"{name}{info.implementation_version}")
 
 
@@ -218,9 +241,23 @@ def _is_development_build(info: InterpreterInfo) -> bool:
     return bool(words) and words[0].endswith("+")
 
 
+def _graalpy_stability(info: InterpreterInfo) -> tuple[Stability, str] | None:
+    """GraalPy's stability from its own release string (None: not GraalPy, or it has none)."""
+    if info.implementation_name != "graalpy" or not info.graalvm_version:
+        return None
+    release = _graalpy_release(info)
+    # Its version_info level says nothing (see _graalpy_release); a dev tag in the ABI does.
+    if release is None or "dev" in abi_tag(info):
+        return Stability.UNSTABLE, f"GraalPy {info.graalvm_version} is a development build"
+    return Stability.STABLE, f"GraalPy {release} is a release"
+
+
 def stability_of(info: InterpreterInfo) -> tuple[Stability, str]:
     """Stability and a one-line reason a person can read."""
     version = info.version_info
+    graalpy = _graalpy_stability(info)
+    if graalpy is not None:
+        return graalpy
     if version.releaselevel != "final":
         return Stability.UNSTABLE, f"Python {version} is a pre-release ({version.releaselevel})"
     if _is_development_build(info):

@@ -148,7 +148,7 @@ def graalvm_version(name):
     if name != "graalpy":
         return None
     try:
-        import __graalpython__  # a built-in module of GraalPy only
+        import __graalpython__  # type: ignore[import-not-found]  # GraalPy's built-in module
 
         return text(__graalpython__.get_graalvm_version()) or None
     except Exception:  # GraalPy before 23.1 lacks the function

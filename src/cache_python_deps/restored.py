@@ -196,16 +196,15 @@ def check_restored(step: StepIO) -> None:
         {"cache-matched-key": outcome.matched_key, "cache-hit": "true" if exact_hit else "false"}
     )
     markdown = summary(outcome, this_job)
-    if cache_hit.strip().lower() != "true":
-        markdown += "\n\n" + _explain_miss(environ, this_job.key)
-    step.write_summary(markdown)
-
-
-def _explain_miss(environ: Mapping[str, str], primary_key: str) -> str:
-    """Why there was no exact hit, from the repository's cache entries (one bounded lookup)."""
-    try:
+    if not exact_hit:
+        # Only without an exact hit: one bounded lookup of the repository's entries.
         from cache_python_deps.miss_report import explain_without_exact_hit  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - until the miss report lands
-        return ""
-    report = explain_without_exact_hit(environ, primary_key)
-    return report.summary_markdown
+
+        report = explain_without_exact_hit(
+            environ, this_job.key, matched_key=outcome.matched_key or None
+        )
+        step.print(report.log_line)
+        if report.notice:
+            step.annotate("notice", report.notice)
+        markdown += "\n\n" + report.summary_markdown
+    step.write_summary(markdown)

@@ -3,10 +3,13 @@
 Layout and conventions
 ----------------------
 * ``act`` runs every job on the host (``-P ubuntu-latest=-self-hosted``): no Docker, no network.
-  Actions are never fetched: ``actions/cache@v4`` (and so ``actions/cache/restore@v4`` and
-  ``actions/cache/save@v4``) is mapped to the local stand-in in ``tests/e2e/actions-cache``
-  (written on ``@actions/cache`` 4.1.0, talking to act's built-in cache server), and any other
-  ``owner/name@ref`` can be mapped to a local folder with ``local_repositories``.
+  Actions are never fetched: :data:`CACHE_ACTION`, actions/cache v5.0.5 pinned by its commit
+  (and so ``actions/cache/restore@<sha>`` and ``actions/cache/save@<sha>``), is mapped to the
+  local stand-in in ``tests/e2e/actions-cache`` (written on ``@actions/cache`` 5.0.5 and
+  ``@actions/core`` 2.0.3, declared ``node24`` like the real one, talking to act's built-in
+  cache server); ``cache_actions`` maps other references of actions/cache to it (the scenario
+  tests pass every commit the project's ``action.yml`` pins), and any other ``owner/name@ref``
+  can be mapped to a local folder with ``local_repositories``.
 * The cache server keeps its state in ``cache_server_dir`` (``bolt.db`` plus archives under
   ``cache/``). Two runs given the same folder share the cache, as two workflow runs of one
   repository do on GitHub. :func:`read_cache_entries` lists what it holds.
@@ -41,6 +44,8 @@ What act (0.2.89, ``-self-hosted``) does differently from GitHub, seen here
 * A mapped local repository is copied into the run's action folder on each use (no git
   repository needed); a ``uses: owner/name/sub@ref`` reads ``sub/`` of the same mapping.
 * The post steps of actions nested in composites run, in reverse order of their main steps.
+* A ``using: node24`` action runs with the host's ``node`` (Node 20 here), not Node 24: act
+  picks no runtime by that field. The stand-in keeps to what Node 20 runs.
 * act's cache server ignores branch scoping (an entry saved on ``refs/heads/a`` is an exact hit
   on ``refs/heads/b``) and stores keys lowercased.
 
@@ -78,10 +83,13 @@ REPO_ROOT = E2E_DIR.parents[1]
 STANDIN_DIR = E2E_DIR / "actions-cache"
 WORKFLOWS_DIR = E2E_DIR / "workflows"
 
+#: The actions/cache release the stand-in reproduces, and the commit its tag points at.
+CACHE_ACTION_RELEASE = "v5.0.5"
+CACHE_ACTION_COMMIT = "27d5ce7f107fe9357f9df03efb73ab90386fccae"
 #: The action reference the stand-in replaces (its subfolders serve ``/restore`` and ``/save``).
-CACHE_ACTION = "actions/cache@v4"
-#: What ``run_workflow`` maps to the stand-in by default; add e.g. ``actions/cache@<sha>`` when
-#: the action under test pins actions/cache to a commit.
+CACHE_ACTION = f"actions/cache@{CACHE_ACTION_COMMIT}"
+#: What ``run_workflow`` maps to the stand-in by default; add the ``actions/cache@<sha>`` that
+#: the action under test pins (``scenario_support.pinned_cache_actions`` reads them).
 CACHE_ACTIONS: tuple[str, ...] = (CACHE_ACTION,)
 #: ``GITHUB_REPOSITORY`` of the jobs (taken by act from the workspace's ``origin`` remote).
 DEFAULT_REPOSITORY = "re-actors/cache-python-deps"
@@ -126,7 +134,7 @@ def missing_tools() -> list[str]:
 
 
 def _lock_versions(lock_file: Path) -> dict[str, str]:
-    """``{"node_modules/x": version}`` from a package-lock.json (or npm's hidden lockfile)."""
+    """``{"node_modules/x": version}`` from a package-lock.json."""
     data = json.loads(lock_file.read_text(encoding="utf-8"))
     packages: dict[str, Any] = data.get("packages", {})
     return {
@@ -136,12 +144,20 @@ def _lock_versions(lock_file: Path) -> dict[str, str]:
     }
 
 
+def _installed_version(standin: Path, name: str) -> str:
+    manifest = json.loads((standin / name / "package.json").read_text(encoding="utf-8"))
+    return str(manifest.get("version", ""))
+
+
 def _standin_is_installed(standin: Path) -> bool:
-    hidden = standin / "node_modules" / ".package-lock.json"
-    if not hidden.is_file():
-        return False
+    """Whether every package of the stand-in's package-lock.json is installed at its version.
+
+    The installed packages' own manifests are read, not npm's hidden lockfile: ``npm install
+    --package-lock-only`` rewrites that one without installing anything.
+    """
     try:
-        return _lock_versions(hidden) == _lock_versions(standin / "package-lock.json")
+        locked = _lock_versions(standin / "package-lock.json")
+        return all(_installed_version(standin, name) == version for name, version in locked.items())
     except (OSError, ValueError):
         return False
 

@@ -1,7 +1,11 @@
-"""Proof that the harness works: the actions/cache stand-in against act's cache server.
+"""Proof that the harness works: the actions/cache v5.0.5 stand-in against act's cache server.
 
 Each ``run`` is one act invocation, i.e. one job on a fresh runner (empty RUNNER_TEMP) that
-shares the cache server with the session's other runs.
+shares the cache server with the session's other runs. The assertions pin what the real
+actions/cache v5.0.5 does, so that the project's action cannot come to rely on more: the main
+step of ``actions/cache`` outputs only ``cache-hit``, ``actions/cache/restore`` also outputs
+the primary and matched keys, and the post step saves only after a successful job without an
+exact hit, a failed save being a warning.
 """
 
 from __future__ import annotations
@@ -55,8 +59,7 @@ def test_save_exact_hit_and_restore_key_match(session: ActSession) -> None:
     first = run(session, ROUNDTRIP, "E2E-Key-1", "one").check()
     assert first.output("before", "runner-temp-leftovers") == "0"
     assert first.step("cache").outcome == "success"
-    assert first.output("cache", "cache-hit") == ""  # a miss leaves it unset, as actions/cache v4
-    assert first.output("cache", "cache-matched-key") == ""
+    assert first.step("cache").outputs == {}  # a miss leaves even cache-hit unset
     assert first.output("inspect", "restored") == ""
     (entry,) = session.cache_entries()
     assert (entry.key, entry.complete) == ("e2e-key-1", True)  # act's server lowercases keys
@@ -68,16 +71,14 @@ def test_save_exact_hit_and_restore_key_match(session: ActSession) -> None:
     second = run(session, ROUNDTRIP, "E2E-Key-1", "two").check()
     assert second.output("before", "runner-temp-leftovers") == "0"
     assert second.output("before", "cache-path-existed") == "false"
-    assert second.output("cache", "cache-hit") == "true"
-    assert second.output("cache", "cache-primary-key") == "E2E-Key-1"
-    assert second.output("cache", "cache-matched-key").lower() == "e2e-key-1"
+    # The main step of actions/cache publishes cache-hit and nothing else (no keys).
+    assert second.step("cache").outputs == {"cache-hit": "true"}
     assert second.output("inspect", "restored") == "one"
     assert "not saving cache" in second.log
     assert stored_keys(session) == ["e2e-key-1"]  # no save after an exact hit
 
     third = run(session, ROUNDTRIP, "E2E-Key-2", "three", restore_key="E2E-Key-").check()
-    assert third.output("cache", "cache-hit") == "false"
-    assert third.output("cache", "cache-matched-key").lower() == "e2e-key-1"
+    assert third.step("cache").outputs == {"cache-hit": "false"}  # no matched key either
     assert third.output("inspect", "restored") == "one"
     assert stored_keys(session) == ["e2e-key-1", "e2e-key-2"]  # saved: not an exact hit
 
@@ -88,6 +89,26 @@ def test_save_exact_hit_and_restore_key_match(session: ActSession) -> None:
     assert stored_keys(session) == ["e2e-key-1", "e2e-key-2"]
 
 
+def test_post_step_saves_only_after_success_and_a_failed_save_is_a_warning(
+    session: ActSession,
+) -> None:
+    failed_job = run(session, ROUNDTRIP, "Post-1", "never saved", E2E_FAIL_JOB="true")
+    assert not failed_job.ok
+    assert failed_job.step("fail").outcome == "failure"
+    assert failed_job.step("inspect").outcome == "success"
+    assert stored_keys(session) == []  # post-if: success()
+
+    # Nothing to archive at the end of the job: the save fails, the job does not.
+    nothing = run(session, ROUNDTRIP, "Post-1", "", E2E_NO_WRITE="true").check()
+    assert "[warning]Path Validation Error" in nothing.log
+    assert "Cache saved with key" not in nothing.log
+    assert stored_keys(session) == []
+
+    saved = run(session, ROUNDTRIP, "Post-1", "saved").check()
+    assert "Cache saved with key: Post-1" in saved.log
+    assert stored_keys(session) == ["post-1"]
+
+
 def test_restore_only_never_saves_and_save_only_saves(session: ActSession) -> None:
     run(session, ROUNDTRIP, "Base-1", "seed").check()
     assert stored_keys(session) == ["base-1"]
@@ -96,6 +117,7 @@ def test_restore_only_never_saves_and_save_only_saves(session: ActSession) -> No
     assert restored.output("restore", "cache-hit") == "false"
     assert restored.output("restore", "cache-primary-key") == "Base-2"
     assert restored.output("restore", "cache-matched-key").lower() == "base-1"
+    assert "Cache restored from key" in restored.log
     assert restored.output("inspect", "restored") == "seed"
     assert restored.step("save").outcome == "skipped"
     assert stored_keys(session) == ["base-1"]
@@ -107,8 +129,15 @@ def test_restore_only_never_saves_and_save_only_saves(session: ActSession) -> No
     assert stored_keys(session) == ["base-1", "base-2"]
 
     saved = run(session, RESTORE_SAVE, "Base-3", "saved explicitly", E2E_SAVE="true").check()
-    assert saved.output("restore", "cache-hit") == ""
+    # A miss: the primary key is published, cache-hit and the matched key are not.
+    assert saved.step("restore").outputs == {"cache-primary-key": "Base-3"}
     assert saved.step("save").outcome == "success"
+    assert stored_keys(session) == ["base-1", "base-2", "base-3"]
+
+    # actions/cache/save: a failed save is a warning annotation, never a failed step.
+    failed = run(session, RESTORE_SAVE, "Base-4", "", E2E_SAVE="true", E2E_NO_WRITE="true").check()
+    assert failed.step("save").outcome == "success"
+    assert "::warning::Cache save failed." in failed.log
     assert stored_keys(session) == ["base-1", "base-2", "base-3"]
 
     again = run(session, RESTORE_SAVE, "Base-3", "unused").check()

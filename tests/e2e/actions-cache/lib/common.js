@@ -1,17 +1,17 @@
 'use strict';
-// Shared logic of the local stand-in for actions/cache@v4 (see ../README.md).
+// Shared logic of the local stand-in for actions/cache v5.0.5 (see ../README.md).
 //
-// It mirrors the observable behaviour of actions/cache v4: restore in `main`, save in
-// `post`, `cache-hit` true only on an exact (case-insensitive) primary-key match, no save
-// after an exact hit, state handed from main to post with core.saveState/getState.
+// It reproduces the observable behaviour of actions/cache v5.0.5 (its src/restoreImpl.ts,
+// src/saveImpl.ts, src/stateProvider.ts and src/utils/actionUtils.ts): restore in `main`,
+// save in `post`; `cache-hit` true only on an exact (case-insensitive) primary-key match; the
+// combined action hands its keys to the post step as state and publishes only `cache-hit`,
+// actions/cache/restore publishes the keys as outputs instead.
 
-// act's built-in cache server speaks the legacy (v1, REST "_apis/artifactcache") protocol.
-// @actions/cache picks the v2 (twirp) protocol whenever ACTIONS_CACHE_SERVICE_V2 is set,
-// so force v1 here, before the library reads its configuration.
+// act's built-in cache server speaks the legacy cache protocol (v1, REST "_apis/artifactcache",
+// found through ACTIONS_CACHE_URL). @actions/cache 5.0.5 still implements it, but picks the v2
+// (twirp) protocol whenever ACTIONS_CACHE_SERVICE_V2 is set, as GitHub's runners set it: force
+// v1 here, before the library reads its configuration.
 delete process.env.ACTIONS_CACHE_SERVICE_V2;
-if (!process.env.ACTIONS_CACHE_URL && process.env.ACTIONS_RESULTS_URL) {
-  process.env.ACTIONS_CACHE_URL = process.env.ACTIONS_RESULTS_URL;
-}
 
 let core;
 let cache;
@@ -30,6 +30,7 @@ const Inputs = Object.freeze({
   Key: 'key',
   Path: 'path',
   RestoreKeys: 'restore-keys',
+  UploadChunkSize: 'upload-chunk-size',
   EnableCrossOsArchive: 'enableCrossOsArchive',
   FailOnCacheMiss: 'fail-on-cache-miss',
   LookupOnly: 'lookup-only',
@@ -41,9 +42,30 @@ const Outputs = Object.freeze({
   CacheMatchedKey: 'cache-matched-key',
 });
 
+// The state names the real action uses, so a post step reads what its main step wrote.
 const State = Object.freeze({
   PrimaryKey: 'CACHE_KEY',
   MatchedKey: 'CACHE_RESULT',
+});
+
+/**
+ * Where the keys found by a restore go. The combined action keeps them as step state for its
+ * post step and never publishes them. actions/cache/restore and actions/cache/save have no
+ * post step: a restore publishes the keys as `cache-primary-key` and `cache-matched-key`
+ * outputs instead, and a save finds nothing remembered (its key comes from the input).
+ */
+const postStepState = Object.freeze({
+  set: (name, value) => core.saveState(name, value),
+  get: (name) => core.getState(name),
+});
+
+const noPostStep = Object.freeze({
+  set: (name, value) =>
+    core.setOutput(
+      name === State.PrimaryKey ? Outputs.CachePrimaryKey : Outputs.CacheMatchedKey,
+      value
+    ),
+  get: () => '',
 });
 
 /** Multi-line input -> list of non-empty trimmed lines ("! x" becomes "!x"). */
@@ -55,8 +77,15 @@ function getInputAsArray(name, options) {
     .filter((line) => line !== '');
 }
 
+/** Only the exact text "true" (any case) is true, as in the real action. */
 function getInputAsBool(name) {
-  return core.getInput(name).trim().toLowerCase() === 'true';
+  return core.getInput(name).toLowerCase() === 'true';
+}
+
+/** A non-negative integer, or undefined (the library's default) for anything else. */
+function getInputAsInt(name) {
+  const value = parseInt(core.getInput(name), 10);
+  return Number.isNaN(value) || value < 0 ? undefined : value;
 }
 
 /** actions/cache compares keys ignoring case (act's server also lowercases them). */
@@ -70,35 +99,62 @@ function errorMessage(error) {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * The real action's soft warnings are plain log lines with a "[warning]" prefix, not
+ * `::warning::` annotations: they never show on the run's summary page.
+ */
+function logWarning(message) {
+  core.info(`[warning]${message}`);
+}
+
+/** GitHub Enterprise Server: any host but github.com, *.ghe.com and *.localhost. */
+function isGhes() {
+  const host = new URL(process.env.GITHUB_SERVER_URL || 'https://github.com').hostname
+    .trimEnd()
+    .toUpperCase();
+  return !(host === 'GITHUB.COM' || host.endsWith('.GHE.COM') || host.endsWith('.LOCALHOST'));
+}
+
+function isCacheFeatureAvailable() {
+  if (cache.isFeatureAvailable()) {
+    return true;
+  }
+  logWarning(
+    isGhes()
+      ? 'Cache action is only supported on GHES version >= 3.5 with the Actions cache service enabled.'
+      : 'An internal error has occurred in cache backend (no cache service URL): not caching.'
+  );
+  return false;
+}
+
 /** A ref is needed to scope the cache, as on GitHub. */
 function isValidEvent() {
   return Boolean(process.env.GITHUB_REF);
 }
 
+function warnInvalidEvent() {
+  logWarning(
+    `Event Validation Error: The event type ${process.env.GITHUB_EVENT_NAME} is not supported ` +
+      "because it's not tied to a branch or tag ref."
+  );
+}
+
 /**
- * Restore step. `withState` is true for the combined action (state for the post step),
- * false for actions/cache/restore (primary and matched keys become outputs instead).
+ * The restore step: `main` of actions/cache (state = postStepState) or of
+ * actions/cache/restore (state = noPostStep). A failure fails the step.
  */
-async function restore(withState) {
-  const remember = (state, output, value) => {
-    // Both flavours publish the keys as outputs: the stand-in is a superset of actions/cache.
-    core.setOutput(output, value);
-    if (withState) {
-      core.saveState(state, value);
-    }
-  };
+async function restore(state) {
   try {
-    if (!cache.isFeatureAvailable()) {
-      core.warning('Cache service is not available (ACTIONS_CACHE_URL unset): not restoring.');
+    if (!isCacheFeatureAvailable()) {
       core.setOutput(Outputs.CacheHit, 'false');
       return;
     }
     if (!isValidEvent()) {
-      core.warning('GITHUB_REF is not set: the cache cannot be scoped, not restoring.');
+      warnInvalidEvent();
       return;
     }
     const primaryKey = core.getInput(Inputs.Key, { required: true });
-    remember(State.PrimaryKey, Outputs.CachePrimaryKey, primaryKey);
+    state.set(State.PrimaryKey, primaryKey);
     const restoreKeys = getInputAsArray(Inputs.RestoreKeys);
     const cachePaths = getInputAsArray(Inputs.Path, { required: true });
     const enableCrossOsArchive = getInputAsBool(Inputs.EnableCrossOsArchive);
@@ -106,15 +162,15 @@ async function restore(withState) {
     const lookupOnly = getInputAsBool(Inputs.LookupOnly);
 
     const matchedKey = await cache.restoreCache(
-      cachePaths.slice(),
+      cachePaths,
       primaryKey,
       restoreKeys,
       { lookupOnly },
       enableCrossOsArchive
     );
     if (!matchedKey) {
-      // Like actions/cache v4 (since 4.1.1, actions/cache#1466): on a miss `cache-hit` is
-      // left unset, so it reads as '' in expressions. Test it with `!= 'true'`.
+      // On a miss `cache-hit` stays unset, so it reads as '' in expressions (kept by
+      // actions/cache since v4.1.1, actions/cache#1466). Test it with `!= 'true'`.
       if (failOnCacheMiss) {
         throw new Error(
           `Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${primaryKey}`
@@ -123,55 +179,66 @@ async function restore(withState) {
       core.info(`Cache not found for input keys: ${[primaryKey, ...restoreKeys].join(', ')}`);
       return;
     }
-    remember(State.MatchedKey, Outputs.CacheMatchedKey, matchedKey);
-    const exact = isExactKeyMatch(primaryKey, matchedKey);
-    core.setOutput(Outputs.CacheHit, exact.toString());
-    if (lookupOnly) {
-      core.info(`Cache found and can be restored from key: ${matchedKey}`);
-    } else {
-      core.info(`Cache restored from key: ${matchedKey}`);
-    }
+    state.set(State.MatchedKey, matchedKey);
+    core.setOutput(Outputs.CacheHit, isExactKeyMatch(primaryKey, matchedKey).toString());
+    core.info(
+      lookupOnly
+        ? `Cache found and can be restored from key: ${matchedKey}`
+        : `Cache restored from key: ${matchedKey}`
+    );
   } catch (error) {
     core.setFailed(errorMessage(error));
   }
 }
 
 /**
- * Save step. `withState` is true for the post step of the combined action (key and matched
- * key come from the main step's state), false for actions/cache/save (key from the input).
+ * The save step: `post` of actions/cache (state = postStepState: the keys its main step
+ * found) or actions/cache/save (state = noPostStep: the key comes from the input). Never
+ * fails the step. Returns the library's cache id, -1 when the save was attempted and
+ * failed, undefined when it was skipped.
  */
-async function save(withState) {
+async function save(state) {
+  // An upload error can escape the library as an uncaught exception; it must stay a warning.
+  process.on('uncaughtException', (error) => logWarning(errorMessage(error)));
+  let cacheId = -1;
   try {
-    if (!cache.isFeatureAvailable()) {
-      core.warning('Cache service is not available (ACTIONS_CACHE_URL unset): not saving.');
-      return;
+    if (!isCacheFeatureAvailable()) {
+      return undefined;
     }
     if (!isValidEvent()) {
-      core.warning('GITHUB_REF is not set: the cache cannot be scoped, not saving.');
-      return;
+      warnInvalidEvent();
+      return undefined;
     }
-    const primaryKey =
-      (withState ? core.getState(State.PrimaryKey) : '') || core.getInput(Inputs.Key);
+    const primaryKey = state.get(State.PrimaryKey) || core.getInput(Inputs.Key);
     if (!primaryKey) {
-      core.warning('Key is not specified.');
-      return;
+      logWarning('Key is not specified.');
+      return undefined;
     }
-    if (withState) {
-      const matchedKey = core.getState(State.MatchedKey);
-      if (isExactKeyMatch(primaryKey, matchedKey)) {
-        core.info(`Cache hit occurred on the primary key ${primaryKey}, not saving cache.`);
-        return;
-      }
+    if (isExactKeyMatch(primaryKey, state.get(State.MatchedKey))) {
+      core.info(`Cache hit occurred on the primary key ${primaryKey}, not saving cache.`);
+      return undefined;
     }
     const cachePaths = getInputAsArray(Inputs.Path, { required: true });
     const enableCrossOsArchive = getInputAsBool(Inputs.EnableCrossOsArchive);
-    const cacheId = await cache.saveCache(cachePaths, primaryKey, {}, enableCrossOsArchive);
+    cacheId = await cache.saveCache(
+      cachePaths,
+      primaryKey,
+      { uploadChunkSize: getInputAsInt(Inputs.UploadChunkSize) },
+      enableCrossOsArchive
+    );
     if (cacheId !== -1) {
       core.info(`Cache saved with key: ${primaryKey}`);
     }
   } catch (error) {
-    // Like actions/cache: a failed save never fails the job.
-    core.warning(errorMessage(error));
+    logWarning(errorMessage(error));
+  }
+  return cacheId;
+}
+
+/** actions/cache/save: the same save, plus an annotation when it was tried and failed. */
+async function saveOnly(state) {
+  if ((await save(state)) === -1) {
+    core.warning('Cache save failed.');
   }
 }
 
@@ -179,8 +246,16 @@ async function save(withState) {
  * Run one step and exit: dangling keep-alive sockets or retry timers of the HTTP client must
  * not keep node (and so the job) alive. core.setFailed has set process.exitCode on failure.
  */
-function runStep(step, withState) {
-  step(withState).finally(() => process.exit());
+function runStep(step, state) {
+  step(state).finally(() => process.exit());
 }
 
-module.exports = { restore, save, runStep, isExactKeyMatch };
+module.exports = {
+  restore,
+  save,
+  saveOnly,
+  runStep,
+  postStepState,
+  noPostStep,
+  isExactKeyMatch,
+};

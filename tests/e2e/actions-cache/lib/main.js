@@ -1,5 +1,6 @@
 'use strict';
-// `main` of actions/cache@v4: restore, and remember the keys for the post step.
-const { restore, runStep } = require('./common');
+// `main` of actions/cache v5.0.5: restore; the keys go to the post step as state, and only
+// `cache-hit` is published.
+const { restore, runStep, postStepState } = require('./common');
 
-runStep(restore, true);
+runStep(restore, postStepState);

@@ -1,5 +1,6 @@
 'use strict';
-// `post` of actions/cache@v4: save unless the main step had an exact primary-key hit.
-const { save, runStep } = require('./common');
+// `post` of actions/cache v5.0.5 (only after a successful job): save unless the main step had
+// an exact primary-key hit.
+const { save, runStep, postStepState } = require('./common');
 
-runStep(save, true);
+runStep(save, postStepState);

@@ -1,5 +1,5 @@
 'use strict';
-// actions/cache/restore@v4: restore only, keys published as outputs.
-const { restore, runStep } = require('./common');
+// actions/cache/restore v5.0.5: restore only; the keys become outputs.
+const { restore, runStep, noPostStep } = require('./common');
 
-runStep(restore, false);
+runStep(restore, noPostStep);

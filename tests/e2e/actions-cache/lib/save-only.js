@@ -1,5 +1,5 @@
 'use strict';
-// actions/cache/save@v4: save under the `key` input.
-const { save, runStep } = require('./common');
+// actions/cache/save v5.0.5: save under the `key` input.
+const { saveOnly, runStep, noPostStep } = require('./common');
 
-runStep(save, false);
+runStep(saveOnly, noPostStep);

@@ -1,0 +1,523 @@
+"""Explain a cache miss (or a partial restore) from the repository's own cache entries.
+
+``explain`` is pure: this job's primary key, the ref scope it runs in, what the REST API listed
+and "now" in; one log line and a job-summary section out. It compares keys by component (see
+``key_format``), never as strings: the nearest entry is the one that agrees with this job's key
+on the most leading components (same platform, then interpreter, tool, kind, dependencies).
+
+``explain_without_exact_hit`` is the I/O edge the action calls after a restore without an exact
+hit: it reads the runner's environment and the event payload, asks the API (one bounded lookup,
+see ``cache_entries``) and never raises for anything outside this process.
+
+Everything the API returns is untrusted: refs, keys and names reach the summary only through
+``github.markdown_code`` and the log only through ``github.log_text``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Final
+
+from cache_python_deps import github
+from cache_python_deps.cache_entries import (
+    DEFAULT_TIMEOUT,
+    CacheEntry,
+    CacheUsage,
+    Lookup,
+    look_up_caches,
+)
+from cache_python_deps.errors import CachePythonDepsError
+from cache_python_deps.key_format import (
+    COMPONENT_NAMES,
+    INTERPRETER_COMPONENTS,
+    PLATFORM_COMPONENTS,
+    KeyDiff,
+    ParsedKey,
+    diff_keys,
+    parse_key,
+)
+from cache_python_deps.safe_files import read_text_file
+
+# Every key this project writes starts so (formats 1 and 2 alike): one listing covers them all.
+LISTING_PREFIX: Final = "cpd-"
+# GitHub's defaults; a repository's own limits need an admin token to read, so they are not.
+DEFAULT_STORAGE_LIMIT_BYTES: Final = 10 * 1000**3
+EVICTION_AFTER: Final = timedelta(days=7)
+# From here on, eviction of the least recently used entries is near.
+NEAR_LIMIT_SHARE: Final = 0.8
+NEAR_EVICTION: Final = timedelta(days=6)
+MAX_ENTRIES_SHOWN: Final = 5
+MAX_CHANGES_SHOWN: Final = 3
+# Event payloads are a few KiB to a few MiB (a push with many commits).
+MAX_EVENT_BYTES: Final = 8 * 1024 * 1024
+MAX_BRANCH_LENGTH: Final = 255
+SUMMARY_TITLE: Final = "### cache-python-deps: why no exact hit"
+
+
+class Untrusted(str):
+    """Text from outside (the API, the keys): each rendering escapes it for its sink."""
+
+    __slots__ = ()
+
+
+# A sentence: our own words, and untrusted values kept apart until rendered.
+Phrase = tuple[str, ...]
+
+
+def _markdown(phrase: Phrase) -> str:
+    return "".join(github.markdown_code(p) if isinstance(p, Untrusted) else p for p in phrase)
+
+
+def _plain(phrase: Phrase) -> str:
+    """One inert line: every part made visible and command-free."""
+    return github.log_text("".join(phrase))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose entries a run may restore: its own ref's, the default branch's, a PR's base's."""
+
+    ref: str | None
+    default_branch: str | None
+    base_ref: str | None
+
+    def can_read(self, entry_ref: str) -> bool | None:
+        """True or False; None when it hinges on a default branch that is not known."""
+        readable = {self.ref}
+        if self.base_ref:
+            readable.add(f"refs/heads/{self.base_ref}")
+        if self.default_branch:
+            readable.add(f"refs/heads/{self.default_branch}")
+        if entry_ref in readable:
+            return True
+        if self.default_branch is None and entry_ref.startswith("refs/heads/"):
+            return None
+        return False
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One listed entry of ours against this job's key."""
+
+    entry: CacheEntry
+    key: ParsedKey
+    diff: KeyDiff
+    # How many leading components agree (len(COMPONENT_NAMES) for the very same key).
+    shared: int
+    readable: bool | None
+    unused_for: timedelta
+
+
+@dataclass(frozen=True)
+class MissReport:
+    """What to show: one log line, a job-summary section, and a notice when storage is short.
+
+    All are escaped already: ``log_line``, ``notice`` and ``text_lines`` for the log or a
+    terminal, ``summary_markdown`` for the job summary.
+    """
+
+    log_line: str
+    summary_markdown: str
+    notice: str | None
+    text_lines: tuple[str, ...]
+
+
+def _shared_components(primary: ParsedKey, other: ParsedKey) -> int:
+    shared = 0
+    for name in COMPONENT_NAMES:
+        left, right = primary.get(name), other.get(name)
+        if left is None or right is None or left.lower() != right.lower():
+            break
+        shared += 1
+    return shared
+
+
+def compare_entries(
+    primary: ParsedKey, entries: Sequence[CacheEntry], scope: Scope, now: datetime
+) -> tuple[list[Comparison], list[CacheEntry]]:
+    """Entries of ours, nearest first; and the entries whose keys are not ours."""
+    comparisons = []
+    strangers = []
+    for entry in entries:
+        try:
+            key = parse_key(entry.key)
+        except CachePythonDepsError:
+            strangers.append(entry)
+            continue
+        if key.is_original or not key.complete:
+            strangers.append(entry)
+            continue
+        comparisons.append(
+            Comparison(
+                entry=entry,
+                key=key,
+                diff=diff_keys(primary, key),
+                shared=_shared_components(primary, key),
+                readable=scope.can_read(entry.ref),
+                unused_for=max(now - entry.last_accessed_at, timedelta(0)),
+            )
+        )
+    # Nearest first; among equals, one this run can read, then the most recently used.
+    comparisons.sort(
+        key=lambda c: (-c.shared, c.readable is not True, -c.entry.last_accessed_at.timestamp())
+    )
+    return comparisons, strangers
+
+
+def human_size(size: int) -> str:
+    """Bytes in decimal units, as GitHub shows cache sizes (``1.2 GB``)."""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            if unit == "B":
+                return f"{size} B"
+            return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def human_age(age: timedelta) -> str:
+    """``just now``, ``5 minutes ago``, ``3 hours ago``, ``8 days ago``."""
+    seconds = int(age.total_seconds())
+    for unit, length in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= length:
+            count = seconds // length
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return "just now"
+
+
+def eviction_note(unused_for: timedelta) -> str | None:
+    """Why an entry is gone or about to go, by its last use; None while it is safe."""
+    days = EVICTION_AFTER.days
+    if unused_for >= EVICTION_AFTER:
+        return f"evicted after {days} days unused"
+    if unused_for >= NEAR_EVICTION:
+        return f"evicted when {days} days unused, unless a run uses it first"
+    return None
+
+
+def _values(comparisons: Sequence[Comparison], name: str) -> list[str]:
+    """Distinct values of one component among entries, in nearest-first order."""
+    seen: list[str] = []
+    for comparison in comparisons:
+        value = comparison.key.get(name) or ""
+        if value and value.lower() not in (v.lower() for v in seen):
+            seen.append(value)
+    return seen
+
+
+def _listing(values: Sequence[str]) -> Phrase:
+    shown = [Untrusted(value) for value in values[:4]]
+    parts: list[str] = []
+    for index, value in enumerate(shown):
+        if index:
+            parts.append(" and " if index == len(shown) - 1 else ", ")
+        parts.append(value)
+    if len(values) > len(shown):
+        parts.append(f" and {len(values) - len(shown)} more")
+    return tuple(parts)
+
+
+def _scope_phrase(comparison: Comparison, scope: Scope) -> Phrase:
+    ref = Untrusted(comparison.entry.ref)
+    own = Untrusted(scope.ref or "?")
+    if comparison.readable is None:
+        return ("it is on ", ref, ", which this run can read only if that is the default branch")
+    return (
+        "it is on ",
+        ref,
+        ", which this ref's scope (",
+        own,
+        ") cannot read: a run reads only its own ref's entries, the default branch's and "
+        "a pull request's base branch's",
+    )
+
+
+def _headline(  # noqa: PLR0911 - one sentence per kind of nearest entry
+    primary: ParsedKey,
+    comparisons: Sequence[Comparison],
+    scope: Scope,
+    matched_key: str | None,
+) -> Phrase:
+    """The one sentence that says why there was no exact hit."""
+    if not comparisons:
+        return ("first run: this repository has no cache entry of this action yet",)
+    nearest = comparisons[0]
+    complete = len(COMPONENT_NAMES)
+    if nearest.shared == complete:
+        return _exact_key_exists(nearest, scope)
+    if nearest.shared == complete - 1:
+        return _dependencies_changed(nearest, scope, matched_key)
+    differing = COMPONENT_NAMES[nearest.shared]
+    rivals = [c for c in comparisons if c.shared == nearest.shared]
+    others = _listing(_values(rivals, differing))
+    ours = (Untrusted(primary.get(differing) or ""),)
+    if differing == "key format":
+        return (
+            "entries exist only in key format ",
+            *others,
+            " (another release of this action): the first run after upgrading misses once",
+        )
+    if differing in PLATFORM_COMPONENTS:
+        why = (
+            "first run on this platform"
+            if differing in ("os", "architecture", "pointer size")
+            else "the runner image changed"
+        )
+        phrase: Phrase = (f"no entry for {differing} ", *ours, " yet, entries exist for ")
+        return (*phrase, *others, f": {why}")
+    if differing in INTERPRETER_COMPONENTS:
+        why = "first run of this interpreter"
+        if differing == "abi epoch":
+            why += " build (pre-release and development builds never share caches)"
+        return ("no entry for ", *ours, " yet, entries exist for ", *others, f": {why}")
+    if differing == "tool":
+        return (
+            "no entry for ",
+            *ours,
+            " yet, entries exist for ",
+            *others,
+            ": first run with this tool (or its cache layout changed)",
+        )
+    if (primary.get("cache kind") or "").startswith("venv.") and all(
+        value.startswith("venv.") for value in _values(rivals, differing)
+    ):
+        return (
+            "no virtualenv for this interpreter install yet (",
+            *ours,
+            "), entries exist for ",
+            *others,
+            ": a virtualenv follows one exact install",
+        )
+    return ("no entry of cache kind ", *ours, " yet, entries exist for ", *others)
+
+
+def _exact_key_exists(nearest: Comparison, scope: Scope) -> Phrase:
+    if nearest.readable is not True:
+        return ("an entry with this very key exists, but ", *_scope_phrase(nearest, scope))
+    age = human_age(nearest.unused_for)
+    if nearest.unused_for >= EVICTION_AFTER:
+        return (
+            f"the entry with this key was last used {age}: {eviction_note(nearest.unused_for)}",
+        )
+    return (
+        "an entry with this very key exists on ",
+        Untrusted(nearest.entry.ref),
+        " but was not restored: it was saved from another cache path or with another "
+        "compression (its version differs), or by another job after this one looked",
+    )
+
+
+def _dependencies_changed(nearest: Comparison, scope: Scope, matched_key: str | None) -> Phrase:
+    if nearest.readable is not True:
+        return (
+            "same interpreter, dependencies changed; the nearest entry cannot help: ",
+            *_scope_phrase(nearest, scope),
+        )
+    if nearest.unused_for >= EVICTION_AFTER:
+        return (
+            "same interpreter, dependencies changed; the nearest entry was last used "
+            f"{human_age(nearest.unused_for)}: {eviction_note(nearest.unused_for)}",
+        )
+    if matched_key:
+        return (
+            "same interpreter, dependencies changed: restored ",
+            Untrusted(matched_key),
+            " by the restore key (a partial restore)",
+        )
+    return ("same interpreter, dependencies changed: the nearest entry has other dependencies",)
+
+
+def _changes_phrase(comparison: Comparison) -> Phrase:
+    if comparison.shared == len(COMPONENT_NAMES):
+        return ("same key",)
+    parts: list[str] = []
+    for index, change in enumerate(comparison.diff.changes[:MAX_CHANGES_SHOWN]):
+        if index:
+            parts.append("; ")
+        parts += [f"{change.name} ", Untrusted(change.right or "(none)")]
+    if len(comparison.diff.changes) > MAX_CHANGES_SHOWN:
+        parts.append(f"; {len(comparison.diff.changes) - MAX_CHANGES_SHOWN} more")
+    return tuple(parts)
+
+
+def _scope_word(readable: bool | None) -> str:
+    return {True: "readable", False: "other scope", None: "readable if default branch"}[readable]
+
+
+def _entry_rows(comparisons: Sequence[Comparison]) -> list[tuple[Phrase, ...]]:
+    rows: list[tuple[Phrase, ...]] = []
+    for comparison in comparisons[:MAX_ENTRIES_SHOWN]:
+        used = human_age(comparison.unused_for)
+        note = eviction_note(comparison.unused_for)
+        rows.append(
+            (
+                (Untrusted(comparison.entry.key),),
+                (Untrusted(comparison.entry.ref), f" ({_scope_word(comparison.readable)})"),
+                _changes_phrase(comparison),
+                (human_size(comparison.entry.size_in_bytes),),
+                (used + (f": {note}" if note else ""),),
+            )
+        )
+    return rows
+
+
+def _usage_phrase(usage: CacheUsage, limit: int) -> tuple[Phrase, bool]:
+    used = usage.active_caches_size_in_bytes
+    share = used / limit if limit else 0.0
+    phrase = (
+        f"the repository's caches use {human_size(used)} of the {human_size(limit)} limit "
+        f"({share:.0%}) in {usage.active_caches_count} "
+        f"entr{'y' if usage.active_caches_count == 1 else 'ies'}",
+    )
+    return phrase, share >= NEAR_LIMIT_SHARE
+
+
+def explain(
+    primary_key: str,
+    scope: Scope,
+    lookup: Lookup,
+    now: datetime,
+    *,
+    matched_key: str | None = None,
+    storage_limit: int = DEFAULT_STORAGE_LIMIT_BYTES,
+) -> MissReport:
+    """Why this job's primary key had no exact hit, from what the API listed (pure)."""
+    try:
+        primary = parse_key(primary_key)
+    except CachePythonDepsError:
+        return _problem_report("this job's primary key is not one this version can explain")
+    if lookup.listing is None:
+        return _problem_report(f"cache entries not looked up: {lookup.problem or 'no answer'}")
+    comparisons, strangers = compare_entries(primary, lookup.listing.entries, scope, now)
+    headline = _headline(primary, comparisons, scope, matched_key)
+    if matched_key and not any(
+        isinstance(part, Untrusted) and part == matched_key for part in headline
+    ):
+        headline = (*headline, "; restored ", Untrusted(matched_key), " by the restore key instead")
+    notes: list[Phrase] = []
+    if not lookup.listing.complete:
+        notes.append(
+            (
+                f"showing the nearest of the {len(lookup.listing.entries)} most recently used "
+                f"of {lookup.listing.total_count} entries",
+            )
+        )
+    if strangers:
+        notes.append(
+            (
+                f"{len(strangers)} listed entr{'y is' if len(strangers) == 1 else 'ies are'} "
+                "not a key this version reads, e.g. ",
+                Untrusted(strangers[0].key),
+            )
+        )
+    notice = None
+    if lookup.usage is not None:
+        usage_phrase, near_limit = _usage_phrase(lookup.usage, storage_limit)
+        notes.append(usage_phrase)
+        if near_limit:
+            notice = (
+                f"{_plain(usage_phrase)}: GitHub evicts the least recently used entries "
+                "beyond the limit"
+            )
+    elif lookup.problem:
+        notes.append((f"cache usage not looked up: {lookup.problem}",))
+    return _render(headline, _entry_rows(comparisons), notes, notice, primary_key)
+
+
+def _problem_report(reason: str) -> MissReport:
+    return _render((reason,), [], [], None)
+
+
+_HEADERS: Final = ("entry", "ref", "differs from this job's key in", "size", "last used")
+
+
+def _render(
+    headline: Phrase,
+    rows: list[tuple[Phrase, ...]],
+    notes: list[Phrase],
+    notice: str | None,
+    primary_key: str | None = None,
+) -> MissReport:
+    # Our own words always come first: a sentence in the summary starts with a capital.
+    sentence = (headline[0][:1].upper() + headline[0][1:], *headline[1:])
+    markdown = [SUMMARY_TITLE, "", _markdown(sentence)]
+    if primary_key:
+        markdown += ["", _markdown(("This job's key: ", Untrusted(primary_key)))]
+    text = [f"why no exact hit: {_plain(headline)}"]
+    if rows:
+        markdown += ["", "| " + " | ".join(_HEADERS) + " |", "|" + " --- |" * len(_HEADERS)]
+        for row in rows:
+            markdown.append("| " + " | ".join(_markdown(cell) for cell in row) + " |")
+            text.append("  " + " | ".join(_plain(cell) for cell in row))
+    if notes:
+        markdown.append("")
+        markdown += [f"- {_markdown(note)}" for note in notes]
+        text += [_plain(note) for note in notes]
+    return MissReport(
+        log_line=f"cache-python-deps: no exact hit: {_plain(headline)}",
+        summary_markdown="\n".join(markdown),
+        notice=notice,
+        text_lines=tuple(text),
+    )
+
+
+def default_branch_from_event(event_path: str | None) -> str | None:
+    """``repository.default_branch`` of the event payload, if it is there and sane."""
+    if not event_path:
+        return None
+    try:
+        text = read_text_file(Path(event_path), limit=MAX_EVENT_BYTES, what="event payload")
+        event = json.loads(text) if text else None
+    except (CachePythonDepsError, ValueError, RecursionError):
+        return None
+    repository = event.get("repository") if isinstance(event, dict) else None
+    branch = repository.get("default_branch") if isinstance(repository, dict) else None
+    if not isinstance(branch, str) or not 0 < len(branch) <= MAX_BRANCH_LENGTH:
+        return None
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in branch):
+        return None
+    return branch
+
+
+def explain_without_exact_hit(
+    environ: Mapping[str, str],
+    primary_key: str,
+    *,
+    matched_key: str | None = None,
+    now: datetime | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> MissReport:
+    """Look up this repository's entries and explain why ``primary_key`` had no exact hit.
+
+    Reads ``GITHUB_API_URL``, ``GITHUB_REPOSITORY``, ``GITHUB_REF``, ``GITHUB_BASE_REF``,
+    ``GITHUB_EVENT_PATH`` (for the default branch), the token from ``CPD_TOKEN`` and, unless
+    ``matched_key`` is given, the restored entry's key from ``CPD_RESTORE_MATCHED_KEY``. Never
+    raises for a network, API or environment problem: it becomes the report's one line.
+    """
+    now = now or datetime.now(timezone.utc)
+    if matched_key is None:
+        matched_key = environ.get("CPD_RESTORE_MATCHED_KEY", "").strip() or None
+    token = environ.get("CPD_TOKEN", "").strip()
+    if not token:
+        return _problem_report("cache entries not looked up: no token (the token input is empty)")
+    scope = Scope(
+        ref=environ.get("GITHUB_REF") or None,
+        default_branch=default_branch_from_event(environ.get("GITHUB_EVENT_PATH")),
+        base_ref=environ.get("GITHUB_BASE_REF") or None,
+    )
+    lookup = look_up_caches(
+        environ.get("GITHUB_API_URL"),
+        environ.get("GITHUB_REPOSITORY"),
+        token,
+        key_prefix=LISTING_PREFIX,
+        timeout=timeout,
+    )
+    try:
+        return explain(primary_key, scope, lookup, now, matched_key=matched_key)
+    except Exception as error:  # an explanation is a courtesy: it must never fail the job
+        return _problem_report(f"no explanation: unexpected {type(error).__name__}")
