@@ -1,4 +1,4 @@
-"""Pruning caches before save: the guards, each tool's rules, and real pip and uv caches.
+"""Pruning caches before save: the guards, each tool's rules, and real caches of every tool.
 
 The real caches are filled from a package index served on 127.0.0.1 by this test module: a
 project only available as an sdist (``cpdsrc``, with an in-tree build backend, so building needs
@@ -20,7 +20,7 @@ import sys
 import tarfile
 import threading
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,31 +28,9 @@ import pytest
 
 from cache_python_deps.errors import PruneRefusedError, UnknownToolError
 from cache_python_deps.prune import PruneReport, prune_cache
-from cache_python_deps.pruning._tree import CacheTree
+from cache_python_deps.tools._removal import ROOT, open_cache_tree
+from tests.prune_support import listing, make_tree
 from tests.toolsenv import tool_executable
-
-
-def make_tree(root: Path, files: Mapping[str, str]) -> Path:
-    """Create files (``name/`` alone makes an empty directory) under ``root``."""
-    root.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        path = root / name
-        if name.endswith("/"):
-            path.mkdir(parents=True, exist_ok=True)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-    return root
-
-
-def listing(root: Path) -> set[str]:
-    """Every entry below ``root`` (symlinks not followed), relative, ``/``-separated."""
-    found = set()
-    for directory, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            found.add((Path(directory) / name).relative_to(root).as_posix())
-    return found
-
 
 PIP_CACHE = {
     "http-v2/a/b/c/d/e/response": "x" * 100,
@@ -156,20 +134,8 @@ def test_refuses_a_file(tmp_path: Path) -> None:
 
 
 def test_unknown_tool(tmp_path: Path) -> None:
-    with pytest.raises(UnknownToolError, match="pip, pipenv, poetry, uv"):
+    with pytest.raises(UnknownToolError, match="pip, uv, poetry, pipenv, pdm"):
         prune_cache("npm", tmp_path, unstable_abi=False)
-
-
-def test_symlinks_are_removed_never_followed(tmp_path: Path) -> None:
-    outside = make_tree(tmp_path / "outside", {"precious.txt": "keep me", "sub/deep.txt": "me too"})
-    cache = make_tree(tmp_path / "cache", {"wheels/aa/real.whl": "w", "selfcheck/s": ""})
-    (cache / "http-v2").symlink_to(outside, target_is_directory=True)
-    (cache / "wheels" / "aa" / "escape").symlink_to(outside, target_is_directory=True)
-    (cache / "wheels" / "file-link").symlink_to(outside / "precious.txt")
-    report = prune_cache("pip", cache, unstable_abi=True)
-    assert set(report.removed_entries) == {"http-v2", "wheels"}
-    assert listing(outside) == {"precious.txt", "sub", "sub/deep.txt"}
-    assert listing(cache) == {"selfcheck", "selfcheck/s"}
 
 
 def test_a_symlinked_bucket_is_not_descended(tmp_path: Path) -> None:
@@ -189,11 +155,13 @@ def test_the_tree_never_removes_outside_its_root(tmp_path: Path) -> None:
     cache = make_tree(tmp_path / "cache", {"a/b": ""})
     victim = make_tree(tmp_path / "victim", {"v": ""})
     (cache / "link").symlink_to(victim, target_is_directory=True)
-    tree = CacheTree(cache)
-    for path in (cache / ".." / "victim", victim / "v", cache / "link" / "v", cache, cache / "."):
-        with pytest.raises(PruneRefusedError):
-            tree.remove(path)
-    assert tree.entries(cache / "link") == []
+    with open_cache_tree(cache) as tree:
+        for path in (ROOT / ".." / "victim", ROOT / "link" / "..", ROOT, ROOT / "."):
+            with pytest.raises(PruneRefusedError):
+                tree.remove(path)
+        tree.remove(ROOT / "link" / "v")  # through a symlink: not an entry of the cache
+        assert tree.entries(ROOT / "link") == []
+        assert tree.removed == ()
     assert listing(victim) == {"v"}
 
 
@@ -302,7 +270,7 @@ def _uv_synthetic(root: Path) -> Path:
             "archive-v0/KEPT/kept.py": "",
             "simple-v16/pypi/six.rkyv": "i",
             "interpreter-v4/x.msgpack": "",
-            "unknown-dir/keep": "",
+            "newer-bucket-v1/keep": "",
         },
     )
     # Links into the archive, as uv makes them on Unix.
@@ -336,7 +304,7 @@ def test_uv_ci_rules_on_a_synthetic_cache(tmp_path: Path) -> None:
         "archive-v0/KEPT",
         "archive-v0/KEPT/kept.py",
     }
-    for kept in ("simple-v16/pypi/six.rkyv", "interpreter-v4/x.msgpack", "unknown-dir/keep"):
+    for kept in ("simple-v16/pypi/six.rkyv", "interpreter-v4/x.msgpack", "newer-bucket-v1/keep"):
         assert kept in remaining
     assert "CACHEDIR.TAG" in remaining and ".gitignore" in remaining
 
@@ -647,3 +615,35 @@ def test_real_pdm_cache_keeps_what_it_built(tmp_path: Path, local_index: LocalIn
     shutil.rmtree(project / "__pypackages__")
     assert not _run_tool([pdm, "sync"], project, **settings), "the downloaded wheel was kept"
     assert list((project / "__pypackages__").rglob("cpdsrc.py")), "the built wheel was not reused"
+
+
+@pytest.mark.tools
+def test_real_pipenv_cache_keeps_what_it_built(tmp_path: Path, local_index: LocalIndex) -> None:
+    project = make_tree(tmp_path / "project", {})
+    (tmp_path / "home").mkdir()
+    (project / "Pipfile").write_text(
+        f'[[source]]\nname = "local"\nurl = "{local_index.url}"\nverify_ssl = false\n\n'
+        '[packages]\ncpdsrc = "*"\ncpdwheel = "*"\n'
+    )
+    cache = tmp_path / "pipenv-cache"
+    settings = {
+        "PIPENV_CACHE_DIR": str(cache),
+        "PIPENV_VENV_IN_PROJECT": "1",
+        "PIPENV_IGNORE_VIRTUALENVS": "1",
+        "PIPENV_PYTHON": _base_python(),
+        "PIPENV_NOSPIN": "1",
+        "PIPENV_YES": "1",
+        "PIP_CONFIG_FILE": os.devnull,
+    }
+    pipenv = str(tool_executable("pipenv"))
+    assert _run_tool([pipenv, "install"], project, **settings)
+    assert list((cache / "wheels").rglob("cpdsrc-*.whl")), sorted(listing(cache))
+
+    report = prune_cache("pipenv", cache, unstable_abi=False)
+    assert "http-v2" in report.removed_entries
+    assert not {"http-v2", "http", "pipenv-manifests", "pkgs"} & {p.name for p in cache.iterdir()}
+
+    # Pipenv installs through pip with PIP_CACHE_DIR set to its cache: ask pip the same way.
+    local_index.withdraw_distributions()
+    assert _pip_install(local_index, cache, tmp_path / "t2", "cpdsrc"), "built wheel not reused"
+    assert not _pip_install(local_index, cache, tmp_path / "t3", "cpdwheel"), "download kept"

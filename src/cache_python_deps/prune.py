@@ -1,58 +1,44 @@
 """Prune a tool's cache before it is saved: keep what is slow to rebuild, drop the downloads.
 
-``prune_cache(tool_name, directory, unstable_abi=...)`` applies the tool's rules (the modules of
-``cache_python_deps.pruning``: uv mirrors ``uv cache prune --ci``; pip and pipenv drop
-``http-v2/``/``http/`` and keep ``wheels/``; poetry keeps artifacts built from source; pdm keeps
-``wheels/``). With ``unstable_abi`` the built wheels go too.
+``prune_cache(tool_name, directory, unstable_abi=...)`` applies the tool's own rules
+(``Tool.prune`` in ``cache_python_deps.tools.<name>``: uv mirrors ``uv cache prune --ci``; pip
+and pipenv drop ``http-v2/``/``http/`` and keep ``wheels/``; poetry keeps artifacts built from
+source; pdm keeps ``wheels/``). With ``unstable_abi`` the built wheels go too.
 
-A relative directory is taken from the working directory; the report names the real path.
 Guards, each refusing with a one-line PruneRefusedError before anything is removed:
 
-- an empty path (``""`` or ``"."``), the filesystem root, the home directory or any of its
-  ancestors;
-- a directory that is itself a symlink: refused, not followed (the link may be shared, and a
-  cache key is about the path the tool was given); symlinks in its parent path are resolved;
-- something that is not a directory, a directory that looks like a project (``pyproject.toml``,
-  ``setup.py``...), and a non-empty directory with none of the tool's markers (pip: ``http-v2``,
-  ``http``, ``wheels``, ``selfcheck``; uv: ``CACHEDIR.TAG`` or a known bucket; ...).
+- an empty path (``""`` or ``"."``), and a directory that is itself a symlink (refused, not
+  followed: the link may be shared);
+- the path is resolved with ``os.path.realpath`` as it is given, so ``link/..`` is the parent
+  of the link's target (where the OS would go), never the lexical parent of ``link``;
+- the real path must not be a filesystem root, a home directory (``HOME``, ``USERPROFILE``,
+  every home in the password database) or the workspace (``GITHUB_WORKSPACE``, the working
+  directory), nor contain one, nor be a system directory (``cache_path.path_problem``, the
+  rules the directory handed to actions/cache follows);
+- no file system may be mounted inside it (``/proc/self/mountinfo`` on Linux);
+- it must be positively this tool's cache: every top-level entry one the tool creates there
+  (``Tool.is_own_cache``), plus the provenance record ``.cache-python-deps.json``, which is kept.
 
-Then every removal goes through ``CacheTree``: nothing outside the resolved directory, no
-symlink followed (symlinks are removed, never their targets). A missing directory is a no-op.
+Then every removal goes through ``CacheTree`` (``tools/_removal.py``): relative to descriptors,
+never following a link, never leaving the cache's file system, never changing the mode of
+anything it does not delete. A missing or empty directory is a no-op. Any OS failure is a
+one-line PruneFailedError.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Protocol
 
-from cache_python_deps.errors import PruneRefusedError, UnknownToolError
-from cache_python_deps.pruning import pdm, pip, pipenv, poetry, uv
-from cache_python_deps.pruning._tree import CacheTree, tree_size
+from cache_python_deps.cache_path import PathFacts, home_directories, path_problem
+from cache_python_deps.errors import PruneFailedError, PruneRefusedError
+from cache_python_deps.tools import get_tool
+from cache_python_deps.tools._removal import DIR_FD_SUPPORTED, mount_points, open_cache_tree
 
-__all__ = ["PruneReport", "prune_cache"]
-
-# Files that a project has at its top and no cache does.
-_PROJECT_FILES: Final = ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile", "poetry.lock")
-
-
-class _Strategy(Protocol):
-    """What a ``cache_python_deps.pruning`` tool module (or its ``LAYOUT``) provides."""
-
-    def is_cache(self, names: Collection[str]) -> bool: ...
-
-    def prune(self, tree: CacheTree, *, unstable_abi: bool) -> None: ...
-
-
-_STRATEGIES: Final[dict[str, _Strategy]] = {
-    "pip": pip.LAYOUT,
-    "pipenv": pipenv.LAYOUT,
-    "pdm": pdm.LAYOUT,
-    "poetry": poetry,
-    "uv": uv,
-}
+__all__ = ["PruneReport", "protected_places", "prune_cache"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +49,7 @@ class PruneReport:
     bytes_before: int
     bytes_after: int
     # Removed entries, relative to ``directory`` with ``/`` separators, in removal order.
+    # Names come from the cache: escape them before they reach a log.
     removed_entries: tuple[str, ...] = ()
 
     @property
@@ -71,72 +58,121 @@ class PruneReport:
         return self.bytes_before - self.bytes_after
 
 
-def _strategy(tool_name: str) -> _Strategy:
-    module = _STRATEGIES.get(tool_name.strip().lower())
-    if module is None:
-        names = ", ".join(sorted(_STRATEGIES))
-        raise UnknownToolError(f"cannot prune unknown tool {tool_name!r}: expected one of {names}")
-    return module
+def _shown(path: Path | str) -> str:
+    """A path for a one-line message: as it is when printable, else quoted with escapes."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
 
 
 def _refuse(directory: Path | str, reason: str) -> PruneRefusedError:
-    return PruneRefusedError(f"refusing to prune {directory}: {reason}")
+    return PruneRefusedError(f"refusing to prune {_shown(directory)}: {reason}")
 
 
-def _home_directories() -> set[Path]:
-    homes = {
-        str(Path("~").expanduser()),
-        os.environ.get("HOME", ""),
-        os.environ.get("USERPROFILE", ""),
+def _password_database_homes() -> list[str]:
+    try:
+        import pwd  # noqa: PLC0415 - POSIX only
+    except ImportError:  # pragma: no cover - Windows
+        return []
+    try:
+        return [entry.pw_dir for entry in pwd.getpwall()]
+    except OSError:  # pragma: no cover - an unreadable password database
+        return []
+
+
+def protected_places(
+    environ: Mapping[str, str] | None = None,
+    *,
+    working_directory: str | None = None,
+    projects: Iterable[str] = (),
+    password_homes: Iterable[str] | None = None,
+) -> list[PathFacts]:
+    """The places a prune must not be, or contain: one ``PathFacts`` per workspace to protect.
+
+    Workspaces are the working directory, ``GITHUB_WORKSPACE`` and ``projects``. Every fact
+    defaults to this process's (environment, working directory, password database).
+    """
+    environ = os.environ if environ is None else environ
+    homes = home_directories(
+        (str(Path("~").expanduser()), environ.get("HOME"), environ.get("USERPROFILE")),
+        _password_database_homes() if password_homes is None else password_homes,
+    )
+    protected = tuple(
+        os.path.realpath(value)
+        for value in (environ.get("RUNNER_TOOL_CACHE"), environ.get("GITHUB_ACTION_PATH"))
+        if value and Path(value).is_absolute()
+    )
+    facts = PathFacts(
+        windows=os.name == "nt",
+        homes=tuple(sorted({*homes, *(os.path.realpath(home) for home in homes)})),
+        protected=protected,
+    )
+    workspaces = {working_directory or str(Path.cwd()), environ.get("GITHUB_WORKSPACE", "")}
+    real_workspaces = {
+        os.path.realpath(path) for path in {*workspaces, *projects} if Path(path).is_absolute()
     }
-    return {Path(os.path.realpath(home)) for home in homes if home}
+    return [dataclasses.replace(facts, workspace=path) for path in sorted(real_workspaces)]
 
 
-def _resolve(directory: Path) -> Path:
+def _resolve(directory: Path, places: Iterable[PathFacts]) -> Path:
     """The real path to prune, after the guards that need no listing."""
     if str(directory) in {"", "."}:
         raise _refuse("''", "empty path")
-    absolute = Path(os.path.normpath(directory.absolute()))
-    if absolute.is_symlink():
-        raise _refuse(absolute, "it is a symlink; pass the directory it points to")
-    resolved = Path(os.path.realpath(absolute))
+    if directory.is_symlink():
+        raise _refuse(directory, "it is a symlink; pass the directory it points to")
+    # realpath resolves each component before the next, so "link/.." leaves the link's target.
+    resolved = Path(os.path.realpath(directory))
     if resolved.parent == resolved:
         raise _refuse(resolved, "it is the root of a filesystem")
-    for home in _home_directories():
-        if resolved == home or resolved in home.parents:
-            raise _refuse(resolved, "it is the home directory or contains it")
+    for facts in places:
+        problem = path_problem(str(resolved), facts)
+        if problem:
+            raise _refuse(resolved, problem)
+    inside = sorted(point for point in mount_points() if resolved in Path(point).parents)
+    if inside:
+        raise _refuse(resolved, f"a file system is mounted inside it, at {_shown(inside[0])}")
     return resolved
 
 
-def _check_contents(tool_name: str, strategy: _Strategy, directory: Path) -> bool:
-    """Refuse what is not the tool's cache; ``False`` for an empty directory (nothing to do)."""
-    if not directory.is_dir():
-        raise _refuse(directory, "not a directory")
-    names = {entry.name for entry in directory.iterdir()}
-    for name in _PROJECT_FILES:
-        if name in names:
-            raise _refuse(directory, f"it holds {name}, like a project, not a {tool_name} cache")
-    if not names:
-        return False
-    if not strategy.is_cache(names):
-        raise _refuse(directory, f"it does not look like a {tool_name} cache")
-    return True
+def _not_the_tools(
+    tool_name: str, names: list[str], is_own_cache: Callable[[list[str]], bool]
+) -> str:
+    """Why top-level ``names`` are not the tool's cache, naming a few strangers (escaped)."""
+    strangers = [name for name in names if not is_own_cache([name])] or names
+    shown = ", ".join(repr(name) for name in strangers[:3])
+    more = ", ..." if len(strangers) > 3 else ""
+    return f"it does not look like a {tool_name} cache (it holds {shown}{more})"
 
 
-def prune_cache(tool_name: str, directory: Path, *, unstable_abi: bool) -> PruneReport:
-    """Prune ``tool_name``'s cache in ``directory`` (see the module docstring)."""
-    strategy = _strategy(tool_name)
-    resolved = _resolve(directory)
-    if not os.path.lexists(resolved):
-        return PruneReport(directory=resolved, bytes_before=0, bytes_after=0)
-    if not _check_contents(tool_name, strategy, resolved):
-        return PruneReport(directory=resolved, bytes_before=0, bytes_after=0)
-    before = tree_size(resolved)
-    tree = CacheTree(resolved)
-    strategy.prune(tree, unstable_abi=unstable_abi)
-    return PruneReport(
-        directory=resolved,
-        bytes_before=before,
-        bytes_after=tree_size(resolved),
-        removed_entries=tree.removed,
-    )
+def prune_cache(
+    tool_name: str,
+    directory: Path,
+    *,
+    unstable_abi: bool,
+    places: Iterable[PathFacts] | None = None,
+    descriptors: bool = DIR_FD_SUPPORTED,
+) -> PruneReport:
+    """Prune ``tool_name``'s cache in ``directory`` (see the module docstring).
+
+    ``places``: what must not be pruned (default: ``protected_places()``). ``descriptors``:
+    delete relative to directory descriptors (default where the OS can), else by path.
+    """
+    tool = get_tool(tool_name)
+    resolved = _resolve(directory, protected_places() if places is None else places)
+    nothing = PruneReport(directory=resolved, bytes_before=0, bytes_after=0)
+    try:
+        with open_cache_tree(resolved, descriptors=descriptors) as tree:
+            names = [entry.name for entry in tree.entries()]
+            if not names:
+                return nothing
+            if not tool.is_own_cache(names):
+                raise _refuse(resolved, _not_the_tools(tool.name, names, tool.is_own_cache))
+            before = tree.size()
+            tool.prune(tree, unstable_abi=unstable_abi)
+            return PruneReport(resolved, before, tree.size(), tree.removed)
+    except FileNotFoundError:
+        return nothing
+    except NotADirectoryError:
+        raise _refuse(resolved, "not a directory") from None
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise PruneFailedError(f"cannot prune {_shown(resolved)}: {reason}") from None
