@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -244,3 +247,49 @@ def test_skipped_summary_says_skipped_once(runner: Runner) -> None:
     assert runner.summary.read_text().lower().count("skipped") == 1
 
 
+_AS_STRANGER = """
+import io, os, sys
+sys.path.insert(0, sys.argv[1])
+from cache_python_deps.action import main
+os.setgid(54321)
+os.setuid(54321)  # a user the password database does not know
+stdout = io.StringIO()
+status = main({k: v for k, v in os.environ.items() if k != "HOME"}, stdout)
+print(stdout.getvalue(), end="")
+sys.exit(status)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to become a user with no home")
+def test_home_unset_for_a_user_missing_from_the_password_database() -> None:
+    # pytest's own temporary folders are private to root: this one is reachable by the stranger.
+    with tempfile.TemporaryDirectory() as shared:
+        _run_as_a_stranger_without_home(Path(shared))
+
+
+def _run_as_a_stranger_without_home(tmp_path: Path) -> None:
+    tmp_path.chmod(0o777)
+    output = tmp_path / "output"
+    output.touch()
+    output.chmod(0o666)
+    src = Path(__file__).resolve().parents[1] / "src"
+    environ = {
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_WORKSPACE": str(tmp_path),
+        "CPD_PYTHON": "/usr/bin/python3",
+        "PATH": "/usr/bin:/bin",
+    }
+    completed = subprocess.run(
+        ["/usr/bin/python3", "-c", _AS_STRANGER, str(src)],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr == ""
+    assert completed.stdout.splitlines() == [
+        "::warning title=cache-python-deps::caching skipped: the home directory is unknown: "
+        "HOME is unset and the user has none"
+    ]
+    assert parse_outputs(output.read_text())["cache-enabled"] == "false"
