@@ -2,16 +2,22 @@
 
 The original action (re-actors/cache-python-deps, release/v1) is a composite of an inline
 ``shell: python`` step, a bash step running ``python -Im pip cache dir`` and ``actions/cache@v4``.
-This repository's action is a composite of its key step (``action/run.sh``), an
-``actions/cache/restore`` step and a lookup-only ``actions/cache`` step (whose post step saves).
+This repository's action is a composite of its key step (``action/run.sh``), ONE cache step
+(``actions/cache``, whose post step saves; or ``actions/cache/restore`` when the job never saves)
+and its record step (``action/run.sh`` again: the provenance record and the matched key).
 This script runs the same workflow (``benchmarks/workflows/main-step.yml``) under act, offline,
 once per action and run, interleaved (the order alternates from pair to pair), and compares the
 time of each action's MAIN step: the composite step as a whole, from its start to its last inner
 step's end. Job setup and the post (save) steps are not part of it. This repository never holds
 the original's code: pass a folder holding its ``action.yml`` with ``--original-action``.
 
-    /tmp/devenv/bin/python benchmarks/action_main_step.py \
+    .venv/bin/python benchmarks/action_main_step.py \
         --original-action /tmp/original-cache-python-deps --runs 8
+
+Both actions get the same implementation of actions/cache: the harness's local stand-in by
+default, or, with ``--cache-action DIR``, a checkout of the real actions/cache (its bundled
+``dist/``; any release that runs on the host's Node), mapped for every reference either action
+makes.
 
 How it runs (``tests/e2e/act_harness.py`` does the act part)
 ------------------------------------------------------------
@@ -19,10 +25,9 @@ How it runs (``tests/e2e/act_harness.py`` does the act part)
   is mapped with ``--local-repository`` to ``--original-action`` for one run and to a snapshot of
   this working tree (taken once, at the start) for the other. Every ``actions/cache`` reference
   found in either ``action.yml`` (``@v4`` for the original, ``@<sha>`` and ``/restore@<sha>`` for
-  ours) is mapped to the harness's local stand-in for actions/cache, which talks to act's cache
-  server. The stand-in loads ``@actions/cache`` from ``node_modules`` (the real action is one
-  bundled file), so each of its steps takes longer than the real one; ours has two of them in
-  its main step, the original one, so the stand-in raises our ratio rather than lowers it.
+  ours) is mapped to the same folder: the harness's local stand-in for actions/cache (which
+  loads ``@actions/cache`` from ``node_modules``, so each of its steps takes longer than the real,
+  bundled one) or ``--cache-action``. Both actions have one cache step in their main step.
 * Every run is cold: a fresh ``--action-cache-path`` (so an empty RUNNER_TEMP, as on a hosted
   runner), a fresh, empty cache server folder (so the restore misses), and a fresh, empty HOME
   (so the pip cache directory both actions look up is under it, and ``~/.cache`` of this machine
@@ -87,8 +92,8 @@ WORKFLOW = Path(__file__).resolve().parent / "workflows" / "main-step.yml"
 ACTION_REFERENCE = "re-actors/cache-python-deps@release/v1"
 #: The ``name:`` of the step that uses the action, as act logs it.
 ACTION_STEP = "Action under test"
-#: The ratio the issue allows (ours / original).
-LIMIT = 1.5
+#: The ratio the issue asks for (ours / original, medians).
+LIMIT = 0.7
 ORIGINAL = "original"
 OURS = "ours"
 
@@ -212,6 +217,7 @@ class Bench:
     base: Path
     actions: Mapping[str, Path]
     cache_actions: tuple[str, ...]
+    cache_action: Path | None
     job_path: str
     dependency_hash: str
     workspace: Path
@@ -223,6 +229,9 @@ class Bench:
         label = f"{self.count:03d}-{action}"
         home = self.base / "home" / label
         home.mkdir(parents=True)
+        repositories = {ACTION_REFERENCE: self.actions[action]}
+        if self.cache_action is not None:
+            repositories.update(dict.fromkeys(self.cache_actions, self.cache_action))
         started = time.monotonic()
         run = run_workflow(
             self.workspace / ".github" / "workflows" / WORKFLOW.name,
@@ -230,7 +239,7 @@ class Bench:
             cache_server_dir=self.base / "cache-server" / label,
             run_dir=self.base / "runs" / label,
             env={"BENCH_DEPENDENCY_HASH": self.dependency_hash},
-            local_repositories={ACTION_REFERENCE: self.actions[action]},
+            local_repositories=repositories,
             cache_actions=self.cache_actions,
             process_env={"HOME": str(home), "PATH": self.job_path},
         )
@@ -268,8 +277,8 @@ def report(samples: Sequence[Sample], runs: int, warmup: int, python: str) -> fl
         medians[action] = statistics.median(values)
         print(f"  {action:<9} {_ms(values)}")
     ratio = medians[OURS] / medians[ORIGINAL]
-    verdict = "within" if ratio <= LIMIT else "ABOVE"
-    print(f"  ratio ours/original (medians): {ratio:.2f}  ({verdict} the {LIMIT}x limit)")
+    verdict = "meets" if ratio <= LIMIT else "MISSES"
+    print(f"  ratio ours/original (medians): {ratio:.2f}  ({verdict} the {LIMIT} goal)")
     paired = [
         {sample.action: sample.act_ms for sample in pair}
         for pair in zip(samples[0::2], samples[1::2], strict=True)
@@ -318,6 +327,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         required=True,
         help="a folder holding the original action (re-actors/cache-python-deps release/v1)",
     )
+    parser.add_argument(
+        "--cache-action",
+        type=Path,
+        help="a checkout of the real actions/cache to use for both actions (default: the local"
+        " stand-in)",
+    )
     parser.add_argument("--runs", type=int, default=10, help="runs of each action (default 10)")
     parser.add_argument("--warmup", type=int, default=1, help="uncounted pairs first (default 1)")
     parser.add_argument(
@@ -363,6 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             base=base,
             actions={ORIGINAL: original, OURS: ours},
             cache_actions=cache_action_references(original / "action.yml", ours / "action.yml"),
+            cache_action=options.cache_action.resolve() if options.cache_action else None,
             job_path=job_path,
             dependency_hash=hashlib.sha256(b"click==8.1.7\n").hexdigest(),
             workspace=workspace,

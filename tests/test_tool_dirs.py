@@ -1,36 +1,36 @@
 """Cache directories of uv, poetry, pipenv and pdm, computed in-process.
 
-Three layers of checks:
+Two layers of checks (platformdirs' own rules are compared in test_platformdirs_oracle.py):
 
 - per-OS defaults with the OS family passed in (no patching of the host);
-- our platformdirs rules against platformdirs' own Unix, macOS and Windows classes;
 - ``tools``: equality with the real tools (``uv cache dir``, ``poetry config cache-dir``,
   ``pdm config cache_dir``, pipenv's own settings object) run in an isolated HOME, over defaults,
-  ``XDG_*``, each tool's variable, and user, system and project config files.
+  ``XDG_*``, ``HOME`` empty or relative, each tool's variables, user, system, project and
+  workspace config files, and poetry and pdm running on older platformdirs releases.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import pwd
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
-import platformdirs.macos
-import platformdirs.unix
-import platformdirs.windows
 import pytest
 
-from cache_python_deps.errors import CacheDirectoryError
-from cache_python_deps.tools import _common, get_tool
+from cache_python_deps.errors import CacheDirectoryError, CachePythonDepsError
+from cache_python_deps.tools import get_tool
 from cache_python_deps.tools.base import CacheContext, OSFamily
 from cache_python_deps.tools.pipenv import parse_dotenv
 from cache_python_deps.tools.poetry import config_directory as poetry_config_directory
-from tests.toolsenv import tool_executable
+from tests.toolsenv import platformdirs_target, tool_executable
 
 HOMES: dict[OSFamily, str] = {"linux": "/home/u", "macos": "/Users/u", "windows": "C:\\Users\\u"}
 LOCAL = "C:\\Users\\u\\AppData\\Local"
@@ -53,7 +53,7 @@ def context(
 
 
 def cache_dir(tool: str, ctx: CacheContext) -> str:
-    return str(get_tool(tool).cache_directory(ctx))
+    return str(get_tool(tool).cache_directory(ctx).path)
 
 
 @pytest.fixture
@@ -382,71 +382,6 @@ def test_parse_dotenv(text: str, expected: dict[str, str]) -> None:
     assert parse_dotenv(text, {"X": "x"}) == expected
 
 
-# -- our platformdirs rules against platformdirs itself ------------------------------------------
-
-PLATFORMDIRS_APPS: list[tuple[str, Literal[False] | None]] = [
-    ("pypoetry", False),
-    ("pdm", None),
-    ("pipenv", None),
-    ("pip", None),
-]
-PlatformDirs = (
-    type[platformdirs.unix.Unix]
-    | type[platformdirs.macos.MacOS]
-    | type[platformdirs.windows.Windows]
-)
-PLATFORMDIRS_CLASSES: dict[OSFamily, PlatformDirs] = {
-    "linux": platformdirs.unix.Unix,
-    "macos": platformdirs.macos.MacOS,
-    "windows": platformdirs.windows.Windows,
-}
-
-
-def _platformdirs_environ(os_family: OSFamily, xdg: bool) -> dict[str, str]:
-    if os_family == "windows":
-        return {
-            "WIN_PD_OVERRIDE_LOCAL_APPDATA": LOCAL,
-            "WIN_PD_OVERRIDE_APPDATA": "C:\\Users\\u\\AppData\\Roaming",
-        }
-    environ = {"HOME": HOMES[os_family]}
-    if xdg:
-        environ |= {"XDG_CACHE_HOME": "/xc", "XDG_CONFIG_HOME": "/xg", "XDG_CONFIG_DIRS": "/sd"}
-    return environ
-
-
-@pytest.mark.parametrize("xdg", [False, True])
-@pytest.mark.parametrize("os_family", ["linux", "macos", "windows"])
-@pytest.mark.parametrize(("appname", "appauthor"), PLATFORMDIRS_APPS)
-def test_user_dirs_match_platformdirs(
-    monkeypatch: pytest.MonkeyPatch,
-    project: Path,
-    appname: str,
-    appauthor: Literal[False] | None,
-    os_family: OSFamily,
-    xdg: bool,
-) -> None:
-    environ = _platformdirs_environ(os_family, xdg)
-    for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in environ.items():
-        monkeypatch.setenv(name, value)
-    ctx = context(os_family, environ, project=project)
-    dirs = PLATFORMDIRS_CLASSES[os_family](appname, appauthor)
-
-    def same(ours: Path, theirs: str) -> None:
-        assert str(ours).replace("\\", "/") == theirs.replace("\\", "/")
-
-    same(_common.user_cache_dir(ctx, appname, appauthor=appauthor), dirs.user_cache_dir)
-    same(_common.user_config_dir(ctx, appname, appauthor=appauthor), dirs.user_config_dir)
-    roaming = PLATFORMDIRS_CLASSES[os_family](appname, appauthor, roaming=True)
-    same(
-        _common.user_config_dir(ctx, appname, appauthor=appauthor, roaming=True),
-        roaming.user_config_dir,
-    )
-    if os_family == "linux":
-        same(_common.site_config_dir(ctx, appname, appauthor=appauthor), dirs.site_config_dir)
-
-
 # -- the real tools -----------------------------------------------------------------------------
 
 
@@ -462,10 +397,13 @@ class Scenario:
 
 def _scenarios() -> Iterator[tuple[str, Scenario]]:
     yield from _common_scenarios()
+    yield from _home_scenarios()
     yield from _uv_scenarios()
+    yield from _uv_workspace_scenarios()
     yield from _poetry_scenarios()
     yield from _pdm_scenarios()
     yield from _pipenv_scenarios()
+    yield from _older_platformdirs_scenarios()
 
 
 def _common_scenarios() -> Iterator[tuple[str, Scenario]]:
@@ -475,6 +413,93 @@ def _common_scenarios() -> Iterator[tuple[str, Scenario]]:
         yield tool, Scenario("xdg-relative", {"XDG_CACHE_HOME": "rel/xdg"})
         yield tool, Scenario("variable", {variable: "{root}/from-env"})
         yield tool, Scenario("variable-relative", {variable: "rel-cache"})
+
+
+def _home_scenarios() -> Iterator[tuple[str, Scenario]]:
+    """``HOME`` empty or relative: the password database, or the working directory."""
+    for tool in TOOL_VARIABLES:
+        yield tool, Scenario("home-empty", {"HOME": ""})
+        yield tool, Scenario("home-relative", {"HOME": "relhome"})
+        yield tool, Scenario("home-relative-xdg", {"HOME": "relhome", "XDG_CACHE_HOME": "{root}/x"})
+
+
+# A uv workspace: its root (with a project) lists packages/*; a member has settings of its own.
+_WORKSPACE_ROOT = (
+    '[project]\nname = "ws"\nversion = "1"\n'
+    '[tool.uv.workspace]\nmembers = ["packages/*"]\n'
+    '[tool.uv]\ncache-dir = "{root}/root-cache"\n'
+)
+_MEMBER = '[project]\nname = "a"\nversion = "1"\n[tool.uv]\ncache-dir = "{root}/member-cache"\n'
+_WORKSPACE = {
+    "project/pyproject.toml": _WORKSPACE_ROOT,
+    "project/packages/a/pyproject.toml": _MEMBER,
+}
+
+
+def _uv_workspace_scenarios() -> Iterator[tuple[str, Scenario]]:
+    member = "project/packages/a"
+    yield "uv", Scenario("workspace-member-reads-the-root", files=_WORKSPACE, cwd=member)
+    yield (
+        "uv",
+        Scenario(
+            "workspace-member-uv-toml-unread",
+            files=_WORKSPACE | {f"{member}/sub/uv.toml": 'cache-dir = "{root}/sub"\n'},
+            cwd=f"{member}/sub",
+        ),
+    )
+    not_listed = _WORKSPACE_ROOT.replace("packages/*", "other/*")
+    yield (
+        "uv",
+        Scenario(
+            "not-a-member-reads-its-own",
+            files=_WORKSPACE | {"project/pyproject.toml": not_listed},
+            cwd=member,
+        ),
+    )
+    excluded = _WORKSPACE_ROOT.replace(
+        'members = ["packages/*"]', 'members = ["packages/*"]\nexclude = ["packages/a"]'
+    )
+    yield (
+        "uv",
+        Scenario(
+            "excluded-member-reads-its-own",
+            files=_WORKSPACE | {"project/pyproject.toml": excluded},
+            cwd=member,
+        ),
+    )
+    plain = {
+        "project/pyproject.toml": '[project]\nname = "p"\nversion = "1"\n',
+        "project/sub/uv.toml": 'cache-dir = "{root}/sub"\n',
+    }
+    yield "uv", Scenario("project-subdirectory-uv-toml-unread", files=plain, cwd="project/sub")
+    yield (
+        "uv",
+        Scenario("uv-project", {"UV_PROJECT": "{root}/" + member}, _WORKSPACE, cwd="elsewhere"),
+    )
+    yield (
+        "uv",
+        Scenario(
+            "uv-project-relative-file", {"UV_PROJECT": "packages/a/pyproject.toml"}, _WORKSPACE
+        ),
+    )
+    yield "uv", Scenario("uv-working-dir", {"UV_WORKING_DIR": "packages/a"}, _WORKSPACE)
+    yield (
+        "uv",
+        Scenario(
+            "uv-working-dir-relative-cache",
+            {"UV_WORKING_DIR": "packages/a", "UV_CACHE_DIR": "rel"},
+            _WORKSPACE,
+        ),
+    )
+    yield "uv", Scenario("uv-working-directory", {"UV_WORKING_DIRECTORY": "packages/a"}, _WORKSPACE)
+    yield (
+        "uv",
+        Scenario(
+            "uv-working-dir-over-working-directory",
+            {"UV_WORKING_DIR": "packages/a", "UV_WORKING_DIRECTORY": "nowhere"},
+            _WORKSPACE,
+        ),
+    )
 
 
 def _uv_scenarios() -> Iterator[tuple[str, Scenario]]:
@@ -521,6 +546,24 @@ def _uv_scenarios() -> Iterator[tuple[str, Scenario]]:
     yield (
         "uv",
         Scenario(
+            "config-file-beats-no-config",
+            {"UV_CONFIG_FILE": "{root}/custom.toml", "UV_NO_CONFIG": "1"},
+            project | {"custom.toml": 'cache-dir = "{root}/custom"\n'},
+        ),
+    )
+    system = {"sys/uv/uv.toml": 'cache-dir = "{root}/sys"\n'}
+    yield "uv", Scenario("system-config-empty-entries", {"XDG_CONFIG_DIRS": "::{root}/sys"}, system)
+    yield (
+        "uv",
+        Scenario(
+            "system-config-first-existing", {"XDG_CONFIG_DIRS": "{root}/none:{root}/sys"}, system
+        ),
+    )
+    yield "uv", Scenario("system-config-relative-entry", {"XDG_CONFIG_DIRS": "../sys"}, system)
+    yield "uv", Scenario("no-system-config", {"UV_NO_SYSTEM_CONFIG": "1"}, system)
+    yield (
+        "uv",
+        Scenario(
             "env-no-cache-false",
             {"UV_NO_CACHE": "0"},
             {"project/uv.toml": 'no-cache = true\ncache-dir = "/kept"\n'},
@@ -553,6 +596,51 @@ def _poetry_scenarios() -> Iterator[tuple[str, Scenario]]:
     )
     yield "poetry", Scenario("local-over-global", files=pyproject | local | glob, cwd="project/sub")
     yield "poetry", Scenario("env-over-local", {"POETRY_CACHE_DIR": "/e"}, pyproject | local)
+    config = next(iter(glob))
+    yield (
+        "poetry",
+        Scenario(
+            "data-dir-reference-from-env",
+            {"POETRY_DATA_DIR": "{root}/data"},
+            {config: 'cache-dir = "{data-dir}/cache"\n'},
+        ),
+    )
+    yield (
+        "poetry",
+        Scenario(
+            "data-dir-reference-from-poetry-home",
+            {"POETRY_HOME": "{root}/poetry-home"},
+            {config: 'cache-dir = "{data-dir}/cache"\n'},
+        ),
+    )
+    yield (
+        "poetry",
+        Scenario(
+            "data-dir-reference-default",
+            {"XDG_DATA_HOME": "{root}/xdg-data"},
+            {config: 'cache-dir = "{data-dir}/cache"\n'},
+        ),
+    )
+    yield (
+        "poetry",
+        Scenario(
+            "data-dir-reference-in-config",
+            files={config: 'cache-dir = "{data-dir}/cache"\ndata-dir = "{root}/configured-data"\n'},
+        ),
+    )
+    yield (
+        "poetry",
+        Scenario(
+            "reference-in-local-to-global",
+            files=pyproject
+            | {"project/poetry.toml": 'cache-dir = "{data-dir}/local"\n'}
+            | {config: 'data-dir = "{root}/global-data"\n'},
+        ),
+    )
+    yield (
+        "poetry",
+        Scenario("unknown-reference-stays", {"POETRY_CACHE_DIR": "{root}/{nothing-here}/c"}),
+    )
 
 
 def _pdm_scenarios() -> Iterator[tuple[str, Scenario]]:
@@ -588,11 +676,31 @@ def _pdm_scenarios() -> Iterator[tuple[str, Scenario]]:
     )
     yield "pdm", Scenario("project-without-pyproject", files=local)
     yield "pdm", Scenario("env-over-project", {"PDM_CACHE_DIR": "/e"}, pyproject | local)
+    other = {
+        "other/pyproject.toml": "[project]\nname = 'o'\nversion = '1'\n",
+        "other/pdm.toml": 'cache_dir = "{root}/other"\n',
+    }
+    yield "pdm", Scenario("pdm-project", {"PDM_PROJECT": "{root}/other"}, pyproject | local | other)
+    yield "pdm", Scenario("pdm-project-relative", {"PDM_PROJECT": "../other"}, local | other)
+    yield "pdm", Scenario("pdm-project-empty", {"PDM_PROJECT": ""}, pyproject | local | other)
+    site = {"sys/pdm/config.toml": 'cache_dir = "{root}/site"\n'}
+    yield "pdm", Scenario("site-config-empty-entries", {"XDG_CONFIG_DIRS": "::{root}/sys"}, site)
+    yield (
+        "pdm",
+        Scenario("site-config-relative-entry", {"XDG_CONFIG_DIRS": "../sys:{root}/sys"}, site),
+    )
 
 
 def _pipenv_scenarios() -> Iterator[tuple[str, Scenario]]:
     pipfile = {"project/Pipfile": "[packages]\n"}
     dotenv = {"project/.env": "export PIPENV_CACHE_DIR='{root}/dotenv'\n"}
+    bom = {"project/.env": "\ufeffPIPENV_CACHE_DIR={root}/bom\n"}
+    yield (
+        "pipenv",
+        Scenario("dotenv-with-byte-order-mark", {"PIPENV_CACHE_DIR": "/e"}, pipfile | bom),
+    )
+    yield "pipenv", Scenario("xdg-tilde", {"XDG_CACHE_HOME": "~/xdg"})
+    yield "pipenv", Scenario("xdg-padded-relative", {"XDG_CACHE_HOME": "  rel/x  "})
     yield "pipenv", Scenario("dotenv", files=pipfile | dotenv)
     yield "pipenv", Scenario("dotenv-from-subdirectory", files=pipfile | dotenv, cwd="project/a/b")
     yield "pipenv", Scenario("dotenv-without-pipfile", files=dotenv)
@@ -628,6 +736,26 @@ def _pipenv_scenarios() -> Iterator[tuple[str, Scenario]]:
     )
 
 
+def _older_platformdirs_scenarios() -> Iterator[tuple[str, Scenario]]:
+    """poetry and pdm on older platformdirs releases ({pd:VERSION}: that release's folder)."""
+    cases = [
+        ("4.5.1", {"HOME": ""}),
+        ("4.5.1", {"XDG_CACHE_HOME": " rel/x "}),
+        ("4.11.7", {"XDG_CACHE_HOME": " rel/x "}),
+        ("4.11.8", {"XDG_CACHE_HOME": " rel/x "}),
+        ("4.12.0", {"HOME": ""}),
+        ("4.12.0", {"HOME": "relhome"}),
+        ("4.14.0", {"HOME": "relhome"}),
+        ("4.14.2", {"XDG_CACHE_HOME": " {root}/x "}),
+        ("4.14.3", {"XDG_CACHE_HOME": " {root}/x "}),
+    ]
+    for tool in ("poetry", "pdm"):
+        for version, environ in cases:
+            label = "-".join(f"{k}={v.strip() or 'empty'}" for k, v in environ.items())
+            name = f"platformdirs-{version}-{label}".replace("{root}/", "").replace("/", "_")
+            yield tool, Scenario(name, {"PYTHONPATH": f"{{pd:{version}}}", **environ})
+
+
 SCENARIOS = sorted(_scenarios(), key=lambda item: (item[0], item[1].name))
 
 # What each tool prints for its cache directory (pipenv has no command: ask its settings object
@@ -654,7 +782,8 @@ def _tool_command(tool: str) -> list[str]:
 
 def _printed(completed: subprocess.CompletedProcess[str]) -> str:
     assert completed.returncode == 0, completed.stderr
-    return completed.stdout.strip().splitlines()[-1]
+    # The last line as printed: a path may start or end with spaces (an unstripped XDG value).
+    return [line for line in completed.stdout.splitlines() if line.strip()][-1]
 
 
 def _tool_answer(tool: str, environ: dict[str, str], cwd: Path) -> str:
@@ -670,11 +799,24 @@ def _tool_answer(tool: str, environ: dict[str, str], cwd: Path) -> str:
     return _printed(completed)
 
 
-def _as_the_tool_uses_it(tool: str, printed: str, home: Path, cwd: Path) -> str:
-    """The printed value as a path the tool opens: ``~`` expanded (not by uv), made absolute."""
+def _as_the_tool_uses_it(tool: str, printed: str, environ: Mapping[str, str], cwd: Path) -> str:
+    """The printed value as a path the tool opens: ``~`` expanded (not by uv), made absolute.
+
+    uv's relative paths are relative to its working directory (``UV_WORKING_DIR`` first).
+    """
     if tool != "uv" and (printed == "~" or printed.startswith("~/")):
-        printed = str(home) + printed[1:]
-    return str(cwd / printed)  # an absolute printed path replaces cwd
+        printed = environ["HOME"] + printed[1:]
+    if tool == "uv":
+        cwd = cwd / (environ.get("UV_WORKING_DIR") or environ.get("UV_WORKING_DIRECTORY") or "")
+    return os.path.normpath(cwd / printed)  # an absolute printed path replaces cwd
+
+
+def _substitute(value: str, root: Path) -> str:
+    """``{root}`` and ``{pd:VERSION}`` (a platformdirs release's folder) in a scenario value."""
+    value = value.replace("{root}", str(root))
+    if value.startswith("{pd:") and value.endswith("}"):
+        return str(platformdirs_target(value[4:-1]))
+    return value
 
 
 def _materialize(scenario: Scenario, root: Path) -> tuple[dict[str, str], Path]:
@@ -691,7 +833,7 @@ def _materialize(scenario: Scenario, root: Path) -> tuple[dict[str, str], Path]:
         "PDM_CHECK_UPDATE": "false",
         "XDG_CONFIG_DIRS": str(root / "sys"),
     }
-    environ |= {key: value.replace("{root}", str(root)) for key, value in scenario.environ.items()}
+    environ |= {key: _substitute(value, root) for key, value in scenario.environ.items()}
     return environ, cwd
 
 
@@ -745,7 +887,9 @@ def test_matches_the_real_tool(
         interpreter_prefix=Path(sys.prefix),
         project_directory=run.cwd,
     )
-    assert cache_dir(tool, ctx) == _as_the_tool_uses_it(tool, printed, run.root / "home", run.cwd)
+    assert os.path.normpath(cache_dir(tool, ctx)) == _as_the_tool_uses_it(
+        tool, printed, run.environ, run.cwd
+    )
 
 
 @pytest.mark.tools
@@ -778,3 +922,218 @@ def test_uv_no_cache_really_is_a_temporary_directory(tmp_path: Path) -> None:
     ctx = CacheContext("linux", environ, tmp_path / "home", Path(sys.prefix), cwd)
     with pytest.raises(CacheDirectoryError):
         get_tool("uv").cache_directory(ctx)
+
+
+# -- what the real tools refuse, we refuse --------------------------------------------------
+
+REFUSALS = [
+    ("uv", Scenario("uv-project-missing", {"UV_PROJECT": "nowhere"})),
+    ("uv", Scenario("uv-working-dir-missing", {"UV_WORKING_DIR": "nowhere"})),
+    ("uv", Scenario("uv-working-directory-missing", {"UV_WORKING_DIRECTORY": "nowhere"})),
+    ("uv", Scenario("uv-project-empty", {"UV_PROJECT": ""})),
+    (
+        "poetry",
+        Scenario(
+            "self-reference",
+            files={"home/.config/pypoetry/config.toml": 'cache-dir = "{cache-dir}/x"\n'},
+        ),
+    ),
+    ("pdm", Scenario("config-file-empty", {"PDM_CONFIG_FILE": ""})),
+]
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize(
+    ("tool", "scenario"), REFUSALS, ids=[f"{tool}-{s.name}" for tool, s in REFUSALS]
+)
+def test_refused_where_the_real_tool_fails(tool: str, scenario: Scenario, tmp_path: Path) -> None:
+    environ, cwd = _materialize(scenario, tmp_path.resolve())
+    completed = subprocess.run(
+        _tool_command(tool), cwd=cwd, env=environ, capture_output=True, text=True, check=False
+    )
+    assert completed.returncode != 0, completed.stdout
+    ctx = CacheContext("linux", environ, tmp_path / "home", Path(sys.prefix), cwd)
+    with pytest.raises(CachePythonDepsError) as raised:
+        get_tool(tool).cache_directory(ctx)
+    assert "\n" not in str(raised.value)
+
+
+# -- sources: where each directory came from, for one-line messages ----------------------------
+
+SOURCES = [
+    ("uv", {"UV_CACHE_DIR": "/e"}, {}, "UV_CACHE_DIR"),
+    ("uv", {}, {"uv.toml": 'cache-dir = "/c"\n'}, "cache-dir in {project}/uv.toml"),
+    (
+        "uv",
+        {},
+        {"pyproject.toml": '[tool.uv]\ncache-dir = "/c"\n'},
+        "[tool.uv] cache-dir in {project}/pyproject.toml",
+    ),
+    ("uv", {}, {}, "uv's default"),
+    ("uv", {"XDG_CACHE_HOME": "/x"}, {}, "XDG_CACHE_HOME"),
+    ("poetry", {"POETRY_CACHE_DIR": "/e"}, {}, "POETRY_CACHE_DIR"),
+    ("poetry", {}, {}, "poetry's default"),
+    (
+        "poetry",
+        {},
+        {"pyproject.toml": "[tool.poetry]\n", "poetry.toml": 'cache-dir = "/c"\n'},
+        "cache-dir in {project}/poetry.toml",
+    ),
+    ("pdm", {"PDM_CACHE_DIR": "/e"}, {}, "PDM_CACHE_DIR"),
+    ("pdm", {}, {"pdm.toml": 'cache_dir = "/c"\n'}, "cache_dir in {project}/pdm.toml"),
+    ("pdm", {}, {}, "pdm's default"),
+    ("pipenv", {"PIPENV_CACHE_DIR": "/e"}, {}, "PIPENV_CACHE_DIR"),
+    ("pipenv", {}, {".env": "PIPENV_CACHE_DIR=/c\n"}, "PIPENV_CACHE_DIR in {project}/.env"),
+    ("pipenv", {}, {}, "pipenv's default"),
+]
+
+
+@pytest.mark.parametrize(("tool", "environ", "files", "source"), SOURCES)
+def test_source_names_the_file_or_variable(
+    tool: str, environ: dict[str, str], files: dict[str, str], source: str, project: Path
+) -> None:
+    for name, text in files.items():
+        _write(project / name, text)
+    found = get_tool(tool).cache_directory(context("linux", environ, project=project))
+    assert found.source == source.format(project=project)
+
+
+# -- homes ---------------------------------------------------------------------------------
+
+NO_HOME_UID = 54321  # a uid with no entry in the password database
+
+
+def _no_home_user() -> int:
+    """A uid without a password entry that this process may switch to (it needs root)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("only root can run a process as a user missing from the password database")
+    with pytest.raises(KeyError):
+        pwd.getpwuid(NO_HOME_UID)
+    return NO_HOME_UID
+
+
+def _run_as(uid: int, command: list[str], cwd: Path, env: dict[str, str]) -> str:
+    """What ``command`` prints last, run as ``uid``."""
+    completed = subprocess.run(
+        command,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        user=uid,
+        group=uid,
+        extra_groups=[],
+        timeout=60,
+    )
+    return _printed(completed)
+
+
+@pytest.fixture
+def shared_directory() -> Iterator[Path]:
+    """A directory any user may enter (pytest's own are private to their owner), removed after."""
+    directory = Path(tempfile.mkdtemp(prefix="cpd-shared-"))
+    directory.chmod(0o777)
+    yield directory
+    shutil.rmtree(directory)
+
+
+def _no_home_context(environ: Mapping[str, str], cwd: Path) -> CacheContext:
+    return CacheContext("linux", dict(environ), None, Path(sys.prefix), cwd)
+
+
+@pytest.mark.tools
+def test_uv_without_any_home_uses_dot_uv_cache_in_the_working_directory(
+    shared_directory: Path,
+) -> None:
+    uid = _no_home_user()
+    cwd = shared_directory
+    for environ in ({"PATH": "/usr/bin:/bin"}, {"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": "/x"}):
+        printed = _run_as(uid, [str(tool_executable("uv")), "cache", "dir"], cwd, environ)
+        assert printed == ".uv_cache"  # what uv really does, not what we compute
+        found = get_tool("uv").cache_directory(_no_home_context(environ, cwd))
+        assert found.path == cwd / printed
+
+
+@pytest.mark.parametrize("tool", ["poetry", "pdm", "pipenv"])
+def test_python_tools_without_any_home_are_one_line_errors(tool: str, project: Path) -> None:
+    # poetry and pdm (platformdirs 4.14) raise RuntimeError; pipenv would cache in "./~".
+    with pytest.raises(CacheDirectoryError) as raised:
+        get_tool(tool).cache_directory(_no_home_context({}, project))
+    assert "home" in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_home_empty_and_relative_are_read_per_tool(project: Path) -> None:
+    account = pwd.getpwuid(os.getuid()).pw_dir
+    empty = {"HOME": ""}
+    relative = {"HOME": "rel"}
+    # uv (Rust): an empty HOME is unset, a relative one is used as it is.
+    assert cache_dir("uv", context("linux", empty, project=project)) == f"{account}/.cache/uv"
+    assert cache_dir("uv", context("linux", relative, project=project)) == str(
+        project / "rel/.cache/uv"
+    )
+    # pipenv (platformdirs 4.10.0, os.path.expanduser): HOME as it is.
+    assert cache_dir("pipenv", context("linux", empty, project=project)) == "/.cache/pipenv"
+    assert cache_dir("pipenv", context("linux", relative, project=project)) == str(
+        project / "rel/.cache/pipenv"
+    )
+
+
+# -- uv's user config: skipped when it cannot be read for lack of permission -------------------
+
+_OURS_AS_ANOTHER_USER = """
+import json, sys
+from pathlib import Path
+from cache_python_deps.tools import get_tool
+from cache_python_deps.tools.base import CacheContext
+environ = json.loads(sys.argv[2])
+context = CacheContext("linux", environ, Path(environ["HOME"]), Path(sys.prefix), Path.cwd())
+print(get_tool(sys.argv[1]).cache_directory(context).path)
+"""
+
+
+@pytest.mark.tools
+def test_uv_skips_a_user_config_it_may_not_read(shared_directory: Path) -> None:
+    uid = _no_home_user()
+    root = shared_directory
+    home, cwd = root / "home", root / "project"
+    config = _write(home / ".config/uv/uv.toml", f'cache-dir = "{root}/user"\n')
+    cwd.mkdir()
+    config.chmod(0o000)
+    environ = {"PATH": "/usr/bin:/bin", "HOME": str(home)}
+    real = _run_as(uid, [str(tool_executable("uv")), "cache", "dir"], cwd, environ)
+    # Ours runs as that user too (os.access answers for the process asking), in a Python that
+    # user may start (this test's interpreter may live in root's home), stdlib-only as the action.
+    source = Path(__file__).resolve().parent.parent / "src"
+    script = f"import sys; sys.path.insert(0, {str(source)!r})\n{_OURS_AS_ANOTHER_USER}"
+    ours = _run_as(
+        uid, ["/usr/bin/python3", "-I", "-c", script, "uv", json.dumps(environ)], cwd, environ
+    )
+    assert real == str(home / ".cache/uv")  # uv skipped the unreadable file
+    assert ours == real
+    config.chmod(0o644)
+    assert cache_dir("uv", context("linux", environ, project=cwd, home=home)) == f"{root}/user"
+
+
+def test_pipenv_inherits_pips_ownership_check(tmp_path: Path) -> None:
+    """pipenv hands its cache to pip as PIP_CACHE_DIR: pip's ownership check decides."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("only root can give a directory to another owner")
+    home = tmp_path / "github-home"
+    home.mkdir()
+    os.chown(home, 1001, 1001)
+    environ = {"HOME": str(home)}
+    as_root = CacheContext("linux", environ, home, Path(sys.prefix), tmp_path, effective_uid=0)
+    with pytest.raises(CacheDirectoryError, match=r"pip disables its cache: .* uid 1001"):
+        get_tool("pipenv").cache_directory(as_root)
+    owned = tmp_path / "owned"
+    fixed = CacheContext(
+        "linux",
+        {**environ, "PIPENV_CACHE_DIR": str(owned)},
+        home,
+        Path(sys.prefix),
+        tmp_path,
+        effective_uid=0,
+    )
+    assert get_tool("pipenv").cache_directory(fixed).path == owned

@@ -1,19 +1,28 @@
-"""pip's cache directory, found in-process, against what real ``pip cache dir`` prints.
+"""pip's cache directory, found in-process, against real pip.
 
 Each real-pip case builds an isolated world under a temporary root (home, XDG directories,
 config files, a project directory used as the working directory), runs ``<python> -m pip cache
-dir`` in it and asks ``PIP.cache_directory`` about the same world. The runs are started all at
-once, in parallel, the first time a case needs one (pip costs ~0.5 s a call).
+dir`` in it and asks ``pip_cache_directory(context, "cache")`` about the same world. The runs
+are started all at once, in parallel, the first time a case needs one (pip costs ~0.5 s a call).
+What is cached is the directory ``pip install`` uses (``PIP.cache_directory``): the install
+cases build a wheel from a local sdist with real ``pip install`` and read where pip stored it.
 
 The per-OS tests pass the OS family, environment and home in, so they run on any host.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
+import pwd
+import re
+import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+import tarfile
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +35,10 @@ from cache_python_deps.tools.pip import (
     PIP,
     config_file_paths,
     default_cache_directory,
+    pip_cache_directory,
+    pip_cache_location,
     read_config_file,
+    vendored_platformdirs,
 )
 
 HOST_FAMILY: OSFamily = (
@@ -326,6 +338,27 @@ CASES = [
         symlinks={"home/.cache": "../elsewhere"},
         expect="{root}/elsewhere/pip",
     ),
+    # HOME empty or relative: os.path.expanduser takes it as it is, and so did pip's vendored
+    # platformdirs until pip 26.3 (platformdirs 4.12.4 asks the password database for "").
+    Case(
+        "home_empty",
+        env={"HOME": "", "XDG_CACHE_HOME": None},
+        expect="/.cache/pip",
+        expect_since={(26, 3): "{account}/.cache/pip"},
+        everywhere=True,
+    ),
+    Case(
+        "home_relative",
+        env={"HOME": "relhome", "XDG_CACHE_HOME": None},
+        expect="{root}/project/relhome/.cache/pip",
+        everywhere=True,
+    ),
+    Case(
+        "home_empty_tilde_in_pip_cache_dir",
+        env={"HOME": "", "PIP_CACHE_DIR": "~/tilde"},
+        expect="/tilde",
+        everywhere=True,
+    ),
 ]
 CASES_BY_ID = {case.id: case for case in CASES}
 assert len(CASES_BY_ID) == len(CASES), "case ids must be unique"
@@ -406,7 +439,9 @@ def _sys_prefix(python: Path) -> Path:
 
 
 def _substitute(text: str, root: Path) -> str:
-    return text.replace("{root}", str(root))
+    """``{root}``: the world's root; ``{account}``: this user's home in the password database."""
+    account = pwd.getpwuid(os.getuid()).pw_dir if hasattr(os, "getuid") else ""
+    return text.replace("{root}", str(root)).replace("{account}", account)
 
 
 def _build_world(root: Path, case: Case, interpreter: Interpreter) -> tuple[list[str], PipRun]:
@@ -550,13 +585,13 @@ def test_matches_real_pip_cache_dir(
     expected = case.expected_for(run.context.pip_version)
     if run.returncode != 0:
         with pytest.raises(CacheDirectoryError) as raised:
-            PIP.cache_directory(run.context)
+            pip_cache_location(run.context, "cache")
         assert "\n" not in str(raised.value)
         if _check_expectations(run):
             assert expected is None, f"real pip refused unexpectedly: {run.stderr}"
         return
     printed = run.stdout.strip().splitlines()[-1]
-    assert str(PIP.cache_directory(run.context)) == printed
+    assert pip_cache_directory(run.context, "cache") == printed
     if _check_expectations(run):
         assert expected is not None, f"real pip accepted the case and printed {printed}"
         assert printed == _substitute(expected, run.root.resolve())
@@ -608,7 +643,7 @@ def test_linux_default_is_dot_cache(tmp_path: Path) -> None:
     context = fake_context("linux", {"PIP_CONFIG_FILE": "/dev/null"}, home)
     assert default_cache_directory(context) == f"{home}/.cache/pip"
     if HOST_FAMILY != "windows":
-        assert PIP.cache_directory(context) == home / ".cache" / "pip"
+        assert PIP.cache_directory(context).path == home / ".cache" / "pip"
 
 
 def test_linux_default_follows_xdg_cache_home(tmp_path: Path) -> None:
@@ -623,7 +658,7 @@ def test_linux_relative_xdg_cache_home_is_relative_to_working_directory(tmp_path
     context = fake_context("linux", environ, home, project=home / "project")
     assert default_cache_directory(context) == "rel/pip"
     if HOST_FAMILY != "windows":
-        assert PIP.cache_directory(context) == home / "project" / "rel" / "pip"
+        assert PIP.cache_directory(context).path == home / "project" / "rel" / "pip"
 
 
 def test_macos_default_is_library_caches_and_ignores_xdg(tmp_path: Path) -> None:
@@ -632,7 +667,7 @@ def test_macos_default_is_library_caches_and_ignores_xdg(tmp_path: Path) -> None
     context = fake_context("macos", environ, home)
     assert default_cache_directory(context) == f"{home}/Library/Caches/pip"
     if HOST_FAMILY != "windows":
-        assert PIP.cache_directory(context) == home / "Library" / "Caches" / "pip"
+        assert PIP.cache_directory(context).path == home / "Library" / "Caches" / "pip"
 
 
 def test_windows_default_is_local_appdata_pip_cache_lowercased() -> None:
@@ -640,7 +675,7 @@ def test_windows_default_is_local_appdata_pip_cache_lowercased() -> None:
     assert default_cache_directory(context) == "C:\\Users\\runneradmin\\AppData\\Local\\pip\\Cache"
     if HOST_FAMILY != "windows":  # a Windows host would also resolve the path on its disk
         expected = "c:\\users\\runneradmin\\appdata\\local\\pip\\cache"
-        assert str(PIP.cache_directory(context)) == expected
+        assert str(PIP.cache_directory(context).path) == expected
 
 
 def test_windows_variable_names_are_case_insensitive() -> None:
@@ -649,18 +684,17 @@ def test_windows_variable_names_are_case_insensitive() -> None:
     assert default_cache_directory(context) == "D:\\Profiles\\Me\\Local\\pip\\Cache"
 
 
-@pytest.mark.skipif(HOST_FAMILY == "windows", reason="a Windows host asks the shell instead")
 def test_windows_without_local_appdata_falls_back_under_home() -> None:
     context = fake_context("windows", {"PIP_CONFIG_FILE": "nul"}, WINDOWS_HOME)
     expected = "c:\\users\\runneradmin\\appdata\\local\\pip\\cache"
-    assert str(PIP.cache_directory(context)) == expected
+    assert str(PIP.cache_directory(context).path) == expected
 
 
 @pytest.mark.skipif(HOST_FAMILY == "windows", reason="checks the lexical normalisation")
 def test_windows_pip_cache_dir_is_expanded_and_normalised() -> None:
     environ = {**WINDOWS_ENV, "PIP_CACHE_DIR": "~/Caches/../PipCache"}
     context = fake_context("windows", environ, WINDOWS_HOME)
-    assert str(PIP.cache_directory(context)) == "c:\\users\\runneradmin\\pipcache"
+    assert str(PIP.cache_directory(context).path) == "c:\\users\\runneradmin\\pipcache"
 
 
 def test_windows_no_cache_dir_refuses() -> None:
@@ -738,7 +772,7 @@ def test_linux_pip_config_file_comes_last_and_replaces_user_files(tmp_path: Path
 
 def test_refusal_names_the_source_on_one_line(tmp_path: Path) -> None:
     config = tmp_path / "pip.conf"
-    config.write_text("[cache]\nno-cache-dir = perhaps\n")
+    config.write_text("[install]\nno-cache-dir = perhaps\n")
     context = fake_context(HOST_FAMILY, {"PIP_CONFIG_FILE": str(config)}, tmp_path)
     with pytest.raises(CacheDirectoryError) as raised:
         PIP.cache_directory(context)
@@ -781,4 +815,376 @@ def test_relative_xdg_cache_home_is_ignored_from_pip_26_3(pip_version: str, expe
         project=Path("/work"),
         pip_version=pip_version,
     )
-    assert str(PIP.cache_directory(context)) == expected
+    assert str(PIP.cache_directory(context).path) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# What is cached: the directory real `pip install` stores the wheels it builds in.
+# --------------------------------------------------------------------------------------------
+
+# A source distribution with an in-tree build backend and no build requirements, so real pip
+# builds (and caches) a wheel from it offline, in its isolated build environment.
+_BACKEND = """
+import base64, hashlib, zipfile
+
+NAME, VERSION = "tinypkg", "1.0"
+INFO = NAME + "-" + VERSION + ".dist-info"
+
+
+def _line(name, data):
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return "%s,sha256=%s,%d" % (name, digest, len(data))
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    metadata = "Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n" % (NAME, VERSION)
+    wheel = "Wheel-Version: 1.0\\nGenerator: t\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
+    files = {
+        NAME + "/__init__.py": b"",
+        INFO + "/METADATA": metadata.encode(),
+        INFO + "/WHEEL": wheel.encode(),
+    }
+    record = [_line(name, data) for name, data in files.items()] + [INFO + "/RECORD,,"]
+    filename = "%s-%s-py3-none-any.whl" % (NAME, VERSION)
+    with zipfile.ZipFile(wheel_directory + "/" + filename, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+        archive.writestr(INFO + "/RECORD", "\\n".join(record) + "\\n")
+    return filename
+"""
+_PYPROJECT = '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+_STORED = re.compile(r"Stored in directory: (\S+)")
+
+
+@pytest.fixture(scope="session")
+def find_links(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A find-links directory holding the sdist ``tinypkg-1.0.tar.gz``."""
+    root = tmp_path_factory.mktemp("sdist")
+    source = root / "tinypkg-1.0"
+    source.mkdir()
+    (source / "pyproject.toml").write_text(_PYPROJECT)
+    (source / "backend.py").write_text(_BACKEND)
+    links = root / "links"
+    links.mkdir()
+    with tarfile.open(links / "tinypkg-1.0.tar.gz", "w:gz") as archive:
+        archive.add(source, arcname="tinypkg-1.0")
+    return links
+
+
+def _install_section(key: str, value: str) -> Mapping[str, str]:
+    return {USER_CONF: _conf("install", key, value)}
+
+
+# Each: (case, what `pip install` should use: a path, or None for "caching disabled").
+INSTALL_CASES = [
+    (Case("install_default", env=NO_XDG_CACHE), DEFAULT),
+    (
+        Case(
+            "install_section_moves_the_install_cache",
+            files=_install_section("cache-dir", "{root}/ic"),
+        ),
+        "{root}/ic",
+    ),
+    (
+        Case("cache_section_does_not", files={USER_CONF: _conf("cache", "cache-dir", "{root}/cc")}),
+        XDG_DEFAULT,
+    ),
+    (
+        Case(
+            "install_section_over_global_section",
+            files={USER_CONF: "[global]\ncache-dir = {root}/g\n[install]\ncache-dir = {root}/i\n"},
+        ),
+        "{root}/i",
+    ),
+    (
+        Case(
+            "environment_over_install_section",
+            env={"PIP_CACHE_DIR": "{root}/env"},
+            files=_install_section("cache-dir", "{root}/ic"),
+        ),
+        "{root}/env",
+    ),
+    (Case("install_no_cache_dir", files=_install_section("no-cache-dir", "true")), None),
+    (
+        Case(
+            "cache_section_no_cache_dir_does_not",
+            files={USER_CONF: _conf("cache", "no-cache-dir", "1")},
+        ),
+        XDG_DEFAULT,
+    ),
+]
+INSTALL_PARAMS = [
+    pytest.param(name, case, expected, id=f"{name}:{case.id}")
+    for name in INTERPRETERS
+    for case, expected in INSTALL_CASES
+    if name == "this" or case.id == "install_section_moves_the_install_cache"
+]
+
+
+@pytest.fixture(scope="session")
+def install_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, find_links: Path
+) -> dict[str, tuple[PipRun, str]]:
+    """Every selected install case run by real ``pip install`` (what it printed), in parallel."""
+    oracle = PipOracle(tmp_path_factory)
+    jobs: dict[str, tuple[list[str], PipRun]] = {}
+    for item in request.session.items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "install_case" not in params:
+            continue
+        name, case = params["install_interpreter"], params["install_case"]
+        interpreter = oracle.interpreter(name)
+        key = f"{name}:{case.id}"
+        if isinstance(interpreter, str) or key in jobs:
+            continue
+        root = tmp_path_factory.mktemp(key.replace(":", "-")[:60])
+        command, world = _build_world(root, case, interpreter)
+        install = [command[0], "-m", "pip", "install", "--no-index", "--find-links"]
+        jobs[key] = (
+            [*install, str(find_links), "--target", str(root / "target"), "tinypkg"],
+            world,
+        )
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {key: pool.submit(_run, *job) for key, job in jobs.items()}
+        done = {key: future.result() for key, future in futures.items()}
+    return {key: (run, run.stdout + run.stderr) for key, run in done.items()}
+
+
+@pytest.mark.parametrize(("install_interpreter", "install_case", "expected"), INSTALL_PARAMS)
+def test_cache_directory_is_where_pip_install_stores_its_wheels(
+    install_runs: dict[str, tuple[PipRun, str]],
+    install_interpreter: str,
+    install_case: Case,
+    expected: str | None,
+) -> None:
+    key = f"{install_interpreter}:{install_case.id}"
+    if key not in install_runs:
+        pytest.skip(f"interpreter {install_interpreter} is not installed")
+    run, output = install_runs[key]
+    assert run.returncode == 0, output
+    stored = _STORED.search(output)
+    assert stored is not None, output
+    if expected is None:
+        assert "pip-ephem-wheel-cache" in stored.group(1), output  # pip cached nothing
+        with pytest.raises(CacheDirectoryError, match="disabled"):
+            PIP.cache_directory(run.context)
+        return
+    ours = PIP.cache_directory(run.context).path
+    assert stored.group(1).startswith(f"{ours}/wheels/"), output
+    if HOST_FAMILY == "linux":
+        assert str(ours) == _substitute(expected, run.root.resolve())
+
+
+def test_install_section_source_names_the_section(tmp_path: Path) -> None:
+    config = tmp_path / "pip.conf"
+    config.write_text(f"[install]\ncache-dir = {tmp_path}/ic\n")
+    context = fake_context(HOST_FAMILY, {"PIP_CONFIG_FILE": str(config)}, tmp_path)
+    assert PIP.cache_directory(context).source == f"[install] cache-dir in {config}"
+    assert pip_cache_location(context, "cache").source == "pip's default"
+
+
+# --------------------------------------------------------------------------------------------
+# pip's ownership check: a cache pip disables is refused, with the reason and the fix.
+# --------------------------------------------------------------------------------------------
+
+OTHER_UID = 54321  # a uid with no entry in the password database
+
+
+@pytest.fixture
+def shared_directory() -> Iterator[Path]:
+    """A directory any user may enter (pytest's own are private to their owner), removed after."""
+    directory = Path(tempfile.mkdtemp(prefix="cpd-pip-"))
+    directory.chmod(0o755)
+    yield directory
+    shutil.rmtree(directory)
+
+
+def _need_root() -> None:
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("the ownership checks need root (to own, and to switch users)")
+
+
+def _context_for(home: Path, project: Path, uid: int, environ: Mapping[str, str]) -> CacheContext:
+    return CacheContext(
+        os_family="linux",
+        environ={"HOME": str(home), "PIP_CONFIG_FILE": os.devnull, **environ},
+        home=home,
+        interpreter_prefix=Path(sys.prefix),
+        project_directory=project,
+        pip_version=importlib_pip_version(),
+        effective_uid=uid,
+    )
+
+
+def importlib_pip_version() -> str:
+    import pip  # noqa: PLC0415 - this environment's pip, the one the checks below run
+
+    return pip.__version__
+
+
+def _real_pip_cache_dir(home: Path, project: Path, environ: Mapping[str, str]) -> str:
+    completed = subprocess.run(
+        [sys.executable, "-m", "pip", "cache", "dir"],
+        cwd=project,
+        env={**_clean_environ(), "HOME": str(home), "PIP_CONFIG_FILE": os.devnull, **environ},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return completed.stdout + completed.stderr if completed.returncode else ""
+
+
+def test_root_with_a_home_it_does_not_own_is_refused_like_pip(shared_directory: Path) -> None:
+    """A GitHub container job: root runs pip, HOME=/github/home belongs to the runner's user."""
+    _need_root()
+    root = shared_directory
+    home, project = root / "github-home", root / "project"
+    home.mkdir()
+    project.mkdir()
+    os.chown(home, 1001, 1001)
+    failure = _real_pip_cache_dir(home, project, {})
+    assert "not owned or is not writable" in failure  # real pip disables its cache
+    with pytest.raises(CacheDirectoryError) as raised:
+        PIP.cache_directory(_context_for(home, project, 0, {}))
+    message = str(raised.value)
+    assert "\n" not in message
+    assert str(home) in message and "uid 1001" in message and "PIP_CACHE_DIR" in message
+    assert "pip's default" in message
+    # The fix the message gives works, for real pip and for us.
+    owned = root / "owned-cache"
+    owned.mkdir()
+    fixed = {"PIP_CACHE_DIR": str(owned)}
+    assert _real_pip_cache_dir(home, project, fixed) == ""
+    assert PIP.cache_directory(_context_for(home, project, 0, fixed)).path == owned
+
+
+_OURS_AS_OTHER_USER = """
+import json, os, sys
+from pathlib import Path
+from cache_python_deps.errors import CacheDirectoryError
+from cache_python_deps.tools.pip import PIP
+from cache_python_deps.tools.base import CacheContext
+import pip
+environ = json.loads(sys.argv[1])
+context = CacheContext("linux", environ, Path(environ["HOME"]), Path(sys.prefix), Path.cwd(),
+                       pip_version=pip.__version__, effective_uid=os.geteuid())
+try:
+    print(PIP.cache_directory(context).path)
+except CacheDirectoryError as error:
+    print("refused: " + str(error))
+"""
+
+
+def _run_as_other_user(command: list[str], environ: dict[str, str], cwd: Path) -> str:
+    completed = subprocess.run(
+        command,
+        env=environ,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        user=OTHER_UID,
+        group=OTHER_UID,
+        extra_groups=[],
+        timeout=120,
+    )
+    return f"{completed.returncode}\n{completed.stdout}{completed.stderr}"
+
+
+def test_another_user_with_a_home_it_cannot_write_is_refused_like_pip(
+    shared_directory: Path,
+) -> None:
+    """For any user but root, pip asks whether the nearest existing directory is writable."""
+    _need_root()
+    with pytest.raises(KeyError):
+        pwd.getpwuid(OTHER_UID)
+    # A Python the other user may start (this test's may live in root's private home).
+    python = shutil.which("python3", path="/usr/bin")
+    if python is None:
+        pytest.skip("no system python3 another user may start")
+    root = shared_directory
+    home, project = root / "home", root / "project"
+    home.mkdir(mode=0o755)  # root's, not writable by the other user
+    project.mkdir()
+    source = str(Path(__file__).resolve().parent.parent / "src")
+    environ = {"PATH": "/usr/bin:/bin", "HOME": str(home), "PIP_CONFIG_FILE": os.devnull}
+    ours_command = [
+        python,
+        "-I",
+        "-c",
+        f"import sys; sys.path.insert(0, {source!r})\n{_OURS_AS_OTHER_USER}",
+        json.dumps(environ),
+    ]
+    real = _run_as_other_user([python, "-m", "pip", "cache", "dir"], environ, project)
+    assert not real.startswith("0\n") and "not owned or is not writable" in real, real
+    ours = _run_as_other_user(ours_command, environ, project)
+    assert ours.startswith("0\nrefused: pip disables its cache"), ours
+    assert f"uid {OTHER_UID}" in ours and "PIP_CACHE_DIR" in ours
+    home.chmod(0o777)  # now it may write there: pip and we agree the cache is used
+    real = _run_as_other_user([python, "-m", "pip", "cache", "dir"], environ, project)
+    ours = _run_as_other_user(ours_command, environ, project)
+    assert real == ours == f"0\n{home}/.cache/pip\n"
+
+
+# --------------------------------------------------------------------------------------------
+# An interpreter without pip: tool pip says so.
+# --------------------------------------------------------------------------------------------
+
+
+def test_an_interpreter_without_pip_is_refused_with_the_reason(tmp_path: Path) -> None:
+    from cache_python_deps.engine import Request, locate  # noqa: PLC0415
+    from cache_python_deps.keys import CacheKind  # noqa: PLC0415
+
+    venv = tmp_path / "no-pip"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    real = subprocess.run(
+        [python, "-m", "pip", "--version"], capture_output=True, text=True, check=False
+    )
+    assert real.returncode != 0 and "No module named pip" in real.stderr
+    request = Request(
+        python=str(python),
+        tool="pip",
+        kind=CacheKind.TOOL,
+        dependency_hash=None,
+        lookup_command=None,
+        project_directory=tmp_path,
+        environ={**_clean_environ(), "PIP_CACHE_DIR": str(tmp_path / "cache")},
+        home=tmp_path,
+    )
+    with pytest.raises(CacheDirectoryError) as raised:
+        locate(request)
+    assert "has no pip" in str(raised.value) and "\n" not in str(raised.value)
+    with_pip = Request(**{**request.__dict__, "python": sys.executable})
+    assert locate(with_pip).cache_directory == tmp_path / "cache"
+
+
+# --------------------------------------------------------------------------------------------
+# The platformdirs each pip vendors (the rules follow it), read from the pips on this machine.
+# --------------------------------------------------------------------------------------------
+
+
+def _local_pips() -> list[Path]:
+    pips = [Path(importlib.import_module("pip").__file__ or "").parent]
+    pips += [
+        Path(p)
+        for p in sorted(
+            Path(_pyenv_python("3.9.18")).parent.parent.parent.glob(
+                "*/lib/python*/site-packages/pip"
+            )
+        )
+    ]
+    return [p for p in pips if (p / "_vendor" / "vendor.txt").is_file()]
+
+
+def test_vendored_platformdirs_matches_each_pips_vendor_txt() -> None:
+    pips = _local_pips()
+    assert len(pips) >= 3, pips
+    for package in pips:
+        version = re.search(r'__version__ = "([^"]+)"', (package / "__init__.py").read_text())
+        vendored = re.search(
+            r"platformdirs==(\S+)", (package / "_vendor" / "vendor.txt").read_text()
+        )
+        if version is None or vendored is None:
+            continue  # a pip from before platformdirs (appdirs): not modelled
+        assert vendored_platformdirs(version.group(1)) == vendored.group(1), package

@@ -178,4 +178,4 @@ def test_detected_tool_answers_a_cache_directory(tmp_path: Path) -> None:
         interpreter_prefix=Path(sys.prefix),
         project_directory=tmp_path,
     )
-    assert detect_tool(tmp_path).cache_directory(context) == tmp_path / "home/.cache/uv"
+    assert detect_tool(tmp_path).cache_directory(context).path == tmp_path / "home/.cache/uv"

@@ -3,6 +3,11 @@
 ``CPD_TOOLS_VENV`` names it (default: ``.venv-tools`` at the top of the repository, which
 ``scripts/dev-setup.sh`` fills). An existing environment is reused as it is; a missing one is
 created and filled from ``tests/tools-requirements.txt`` (this needs the package index).
+
+Other platformdirs releases (those whose rules differ, see ``cache_python_deps.tools.
+_platformdirs``) are installed alone, each into its own folder under the environment
+(``pip install --no-deps --target``), on first use: the oracle tests import them under another
+name, and the real poetry and pdm run with one of them first on ``PYTHONPATH``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,18 @@ from pathlib import Path
 import pytest
 
 ENV_VAR = "CPD_TOOLS_VENV"
+# The releases on each side of every platformdirs rule change the tools are exposed to.
+PLATFORMDIRS_RELEASES = (
+    "4.5.1",
+    "4.11.7",
+    "4.11.8",
+    "4.11.13",
+    "4.11.14",
+    "4.12.0",
+    "4.14.0",
+    "4.14.2",
+    "4.14.3",
+)
 REQUIREMENTS = Path(__file__).with_name("tools-requirements.txt")
 DEFAULT_VENV = Path(__file__).resolve().parent.parent / ".venv-tools"
 _BIN = "Scripts" if os.name == "nt" else "bin"
@@ -46,3 +63,13 @@ def tool_executable(name: str) -> Path:
     if not path.exists():
         pytest.fail(f"{path} is missing: reinstall {ENV_VAR} from {REQUIREMENTS.name}")
     return path
+
+
+def platformdirs_target(version: str) -> Path:
+    """A folder holding platformdirs ``version`` alone (its ``platformdirs`` package inside)."""
+    target = tools_venv() / "platformdirs-releases" / version
+    if not (target / "platformdirs" / "__init__.py").is_file():
+        python = str(_executable(tools_venv(), "python"))
+        command = [python, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target)]
+        subprocess.run([*command, f"platformdirs=={version}"], check=True)
+    return target

@@ -35,6 +35,15 @@ def _fail(message: str) -> None:
     raise SystemExit(1)
 
 
+def _home_directory() -> Path:
+    """``Path.home()``; one line and exit 1 when neither HOME nor the password database has it."""
+    try:
+        return Path.home()
+    except (RuntimeError, KeyError):  # KeyError: Python 3.10's pathlib
+        _fail("no home directory: HOME is unset and this user has no password entry; set HOME")
+        raise SystemExit(1) from None
+
+
 @click.group(
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -114,7 +123,7 @@ def main(
         lookup_command=cache_directory_lookup_command or None,
         project_directory=project_directory.absolute(),
         environ=os.environ,
-        home=Path.home(),
+        home=_home_directory(),
     )
     if context.invoked_subcommand is not None:
         context.obj = request
@@ -135,7 +144,8 @@ def main(
 @main.command()
 @click.option(
     "--directory",
-    type=click.Path(file_okay=False, path_type=Path),
+    # Not click's readability check: prune says why it cannot read the cache, in one line.
+    type=click.Path(file_okay=False, readable=False, path_type=Path),
     help="The cache to prune; default: the tool's cache directory, found as --print-key does.",
 )
 @click.option(
@@ -150,7 +160,7 @@ def prune(request: Request, directory: Path | None, unstable_abi: bool | None) -
     Tool and interpreter come from the options before 'prune', e.g.
     'cache-python-deps --tool uv prune'. Prints bytes before and after.
     """
-    from cache_python_deps.prune import prune_cache  # noqa: PLC0415 - only this command needs it
+    from cache_python_deps.prune import protected_places, prune_cache  # noqa: PLC0415
 
     try:
         tool_name = request.tool
@@ -160,7 +170,8 @@ def prune(request: Request, directory: Path | None, unstable_abi: bool | None) -
             directory = directory or location.cache_directory
             if unstable_abi is None:
                 unstable_abi = not location.identity.stability.shares_across_builds
-        report = prune_cache(tool_name, directory, unstable_abi=unstable_abi)
+        places = protected_places(projects=[str(request.project_directory)])
+        report = prune_cache(tool_name, directory, unstable_abi=unstable_abi, places=places)
     except (CachePythonDepsError, OSError) as error:
         _fail(_one_line(error))
         return
@@ -168,3 +179,121 @@ def prune(request: Request, directory: Path | None, unstable_abi: bool | None) -
         f"pruned {tool_name} cache {report.directory}: {report.bytes_before} bytes before, "
         f"{report.bytes_after} bytes after ({len(report.removed_entries)} entries removed)"
     )
+
+
+@main.command()
+@click.argument("keys", nargs=2, metavar="KEY KEY")
+def diff(keys: tuple[str, str]) -> None:
+    """Name the components two cache keys differ in, e.g. keys copied out of two job logs.
+
+    Reads this project's key formats 1 and 2 (and their restore-key prefixes) and the original
+    action's keys. Exit code 0 whether or not they differ; 1 for a text that is no key of ours.
+    """
+    from cache_python_deps.github import log_text  # noqa: PLC0415 - only this command needs them
+    from cache_python_deps.key_format import describe_diff, diff_keys, parse_key  # noqa: PLC0415
+
+    try:
+        left, right = parse_key(keys[0]), parse_key(keys[1])
+    except CachePythonDepsError as error:
+        _fail(log_text(error))
+        return
+    key_diff = diff_keys(left, right)
+    width = max((len(change.name) for change in key_diff.changes), default=0)
+    for change in key_diff.changes:
+        values = f"{change.left or '(none)'} -> {change.right or '(none)'}"
+        click.echo(f"{change.name:<{width}}  {log_text(values)}")
+    click.echo(log_text(describe_diff(key_diff)))
+
+
+ENTRIES_TIMEOUT_SECONDS = 10.0
+GIT_TIMEOUT_SECONDS = 5.0
+
+
+def _git(project_directory: Path, *args: str) -> str | None:
+    """One line of git's answer in the project's checkout, or None."""
+    import subprocess  # noqa: PLC0415 - only the entries command runs git
+
+    try:
+        completed = subprocess.run(
+            ["git", "-C", str(project_directory), *args],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=GIT_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    answer = completed.stdout.strip()
+    return answer if completed.returncode == 0 and answer and "\n" not in answer else None
+
+
+def repository_from_remote(url: str) -> str | None:
+    """``owner/name`` from a remote URL (https, ssh or scp-like, any host), else None."""
+    import re  # noqa: PLC0415
+
+    match = re.search(r"[:/]([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$", url.strip())
+    return f"{match.group(1)}/{match.group(2)}" if match else None
+
+
+@main.command()
+@click.option(
+    "--repository",
+    envvar="GITHUB_REPOSITORY",
+    help="OWNER/NAME; default: GITHUB_REPOSITORY, else the 'origin' remote of the checkout.",
+)
+@click.option(
+    "--ref",
+    help="The ref whose cache scope to explain for (refs/heads/BRANCH, refs/pull/N/merge); "
+    "default: GITHUB_REF, else the checkout's current branch.",
+)
+@click.pass_obj
+def entries(request: Request, repository: str | None, ref: str | None) -> None:
+    """List the repository's cache entries of this action and explain the key's miss.
+
+    The key is the one --print-key computes for the options before 'entries'. The token comes
+    from GH_TOKEN or GITHUB_TOKEN (it needs actions: read), the API from GITHUB_API_URL.
+    """
+    from datetime import datetime, timezone  # noqa: PLC0415 - only this command needs them
+
+    from cache_python_deps.cache_entries import look_up_caches  # noqa: PLC0415
+    from cache_python_deps.miss_report import LISTING_PREFIX, Scope, explain  # noqa: PLC0415
+
+    environ = request.environ
+    directory = request.project_directory
+    repository = repository or repository_from_remote(
+        _git(directory, "config", "--get", "remote.origin.url") or ""
+    )
+    if not repository:
+        _fail("no repository: pass --repository OWNER/NAME (no GITHUB_REPOSITORY, no origin)")
+        return
+    try:
+        primary_key = run(request).keys.primary
+    except (CachePythonDepsError, OSError) as error:
+        _fail(_one_line(error))
+        return
+    head = _git(directory, "symbolic-ref", "-q", "HEAD")
+    origin_head = _git(directory, "symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD")
+    scope = Scope(
+        ref=ref or environ.get("GITHUB_REF") or head,
+        default_branch=origin_head.split("/", 1)[1] if origin_head and "/" in origin_head else None,
+        base_ref=environ.get("GITHUB_BASE_REF") or None,
+    )
+    token = environ.get("GH_TOKEN") or environ.get("GITHUB_TOKEN") or None
+    lookup = look_up_caches(
+        environ.get("GITHUB_API_URL"),
+        repository,
+        token,
+        key_prefix=LISTING_PREFIX,
+        timeout=ENTRIES_TIMEOUT_SECONDS,
+    )
+    if lookup.listing is None:
+        hint = "" if token else " (no GH_TOKEN or GITHUB_TOKEN set)"
+        _fail(f"{lookup.problem}{hint}")
+        return
+    report = explain(primary_key, scope, lookup, datetime.now(timezone.utc))
+    click.echo(f"key: {primary_key}")
+    for line in report.text_lines:
+        click.echo(line)
+    if report.notice:
+        click.echo(f"notice: {report.notice}", err=True)

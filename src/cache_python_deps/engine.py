@@ -11,7 +11,7 @@ from pathlib import Path
 from cache_python_deps import github
 from cache_python_deps.cache_path import PathFacts, home_directories, validate_cache_path
 from cache_python_deps.dependency_files import hash_dependency_files
-from cache_python_deps.errors import CacheDirectoryError
+from cache_python_deps.errors import CacheDirectoryError, CachePythonDepsError
 from cache_python_deps.identity import Identity, derive_identity
 from cache_python_deps.interpreter import InterpreterInfo, probe_interpreter
 from cache_python_deps.keys import CacheKeys, CacheKind, compose_keys
@@ -65,8 +65,20 @@ class Location:
     cache_directory_source: str
 
 
+class ProjectDirectoryError(CachePythonDepsError):
+    """The project directory does not exist or is not a directory."""
+
+
+def check_project_directory(directory: Path) -> None:
+    """Refuse a project directory that is not one: its keys would describe an empty project."""
+    if not directory.is_dir():
+        what = "is not a directory" if directory.exists() else "does not exist"
+        raise ProjectDirectoryError(f"the project directory {directory} {what}")
+
+
 def locate(request: Request) -> Location:
     """Probe the interpreter, pick the tool and find the directory to cache."""
+    check_project_directory(request.project_directory)
     interpreter = probe_interpreter(request.python)
     identity = derive_identity(interpreter)
     tool = (
@@ -88,9 +100,11 @@ def locate(request: Request) -> Location:
             interpreter_prefix=Path(interpreter.prefix),
             project_directory=request.project_directory,
             pip_version=interpreter.pip_version,
+            has_pip=interpreter.pip_version is not None,
+            effective_uid=os.geteuid() if hasattr(os, "geteuid") else None,
         )
-        cache_directory = tool.cache_directory(context)
-        directory_source = f"{tool.name}'s own settings and defaults (found in-process)"
+        found = tool.cache_directory(context)
+        cache_directory, directory_source = found.path, found.source
     return Location(interpreter, identity, tool, cache_directory, directory_source)
 
 

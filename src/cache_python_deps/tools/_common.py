@@ -1,18 +1,13 @@
-"""Helpers shared by the tool modules: per-OS user directories, config files, paths.
+"""Helpers shared by the tool modules: the environment, homes, paths, config files.
 
 Everything here is a pure function of a ``CacheContext`` (plus reading the config files it
-names), so the defaults of every OS can be computed on any OS. The user-directory rules mirror
-``platformdirs`` (the library poetry, pdm and pipenv call) with the context's facts in place of
-``os.environ``, ``~`` and the Windows known-folder API:
+names and, for this host's own user, the password database), so the rules of every OS can be
+computed on any OS. platformdirs' rules (the library poetry, pdm and pipenv call) are in
+``_platformdirs``; the Windows known folders here are the ones tools find from the environment.
 
-- linux: ``$XDG_CACHE_HOME`` / ``$XDG_CONFIG_HOME`` when absolute, else ``~/.cache`` /
-  ``~/.config``.
-- macos: the same XDG variables when absolute (current platformdirs honours them on macOS;
-  old releases did not), else ``~/Library/Caches`` / ``~/Library/Application Support``.
-- windows: ``WIN_PD_OVERRIDE_LOCAL_APPDATA`` / ``WIN_PD_OVERRIDE_APPDATA`` when fully qualified,
-  else ``%LOCALAPPDATA%`` / ``%APPDATA%`` (what the known-folder API returns on a normal
-  profile), else ``~\\AppData\\Local`` / ``~\\AppData\\Roaming``; then ``[author\\]app``, and
-  ``Cache`` appended for cache directories.
+``~`` in a configured value is expanded as Python's ``os.path.expanduser`` does it (the Python
+tools call it, or ``Path.expanduser``, which uses it from Python 3.11): on Unix ``HOME`` as it is,
+even empty (``/``) or relative; without ``HOME`` the password database; on Windows the profile.
 """
 
 from __future__ import annotations
@@ -26,10 +21,8 @@ from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from cache_python_deps.errors import CacheDirectoryError
+from cache_python_deps.safe_files import read_text_file
 from cache_python_deps.tools.base import CacheContext
-
-# platformdirs' default author is the app name; ``False`` means "no author directory".
-AppAuthor = str | bool | None
 
 _TRUE_WORDS = frozenset({"y", "yes", "t", "true", "on", "1"})
 _FALSE_WORDS = frozenset({"n", "no", "f", "false", "off", "0"})
@@ -75,8 +68,47 @@ def is_dir(context: CacheContext, path: Path) -> bool:
 
 
 def home(context: CacheContext) -> PurePath:
-    """The home directory of the context, in its OS flavour."""
+    """The home the context was given (``Path.home()``), in its OS flavour; an error if none."""
+    if context.home is None:
+        raise CacheDirectoryError(
+            "no home directory: HOME is unset and the user has no entry in the password"
+            " database; set HOME"
+        )
     return pure(context, context.home)
+
+
+def account_home(context: CacheContext) -> str | None:
+    """The home of the user's account, which tools fall back to when ``HOME`` is unset or unusable.
+
+    When ``HOME`` is unset, the context's home already is that answer. When it is set (but a
+    tool's rules ignore it) and the context is this host's, the password database entry of this
+    process's user. ``None``: the user has no entry.
+    """
+    if getenv(context, "HOME") is None or context.os_family == "windows" or not native(context):
+        return None if context.home is None else str(context.home)
+    try:
+        import pwd  # noqa: PLC0415 - Unix only, and only for an unusual HOME
+    except ImportError:  # pragma: no cover - no password database on this host
+        return None
+    try:
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except KeyError:
+        return None
+
+
+def python_home(context: CacheContext) -> str:
+    """The home ``os.path.expanduser`` puts for ``~``: ``HOME`` as it is, else the account's."""
+    if context.os_family != "windows":
+        value = getenv(context, "HOME")
+        if value is not None:
+            return value
+    found = account_home(context)
+    if found is None:
+        raise CacheDirectoryError(
+            "no home directory for ~: HOME is unset and the user has no entry in the password"
+            " database; set HOME"
+        )
+    return found
 
 
 def project_directory(context: CacheContext) -> PurePath:
@@ -93,23 +125,29 @@ def is_absolute(context: CacheContext, value: str) -> bool:
 
 
 def expand_user(context: CacheContext, value: str) -> str:
-    """Expand a leading ``~`` (alone or before a separator) to the context's home directory."""
+    """Expand a leading ``~`` (alone or before a separator) as ``os.path.expanduser`` does."""
     separators = ("/", "\\") if context.os_family == "windows" else ("/",)
-    if value == "~" or (value.startswith("~") and value[1:2] in separators):
-        return str(home(context)) + value[1:]
-    return value
+    if not (value == "~" or (value.startswith("~") and value[1:2] in separators)):
+        return value
+    found = python_home(context)
+    if context.os_family == "windows":
+        return found + value[1:]
+    return (found.rstrip("/") + value[1:]) or "/"
 
 
-def resolve_path(context: CacheContext, value: str, *, expand: bool) -> Path:
+def resolve_path(
+    context: CacheContext, value: str, *, expand: bool, base: Path | None = None
+) -> Path:
     """Resolve a configured path as the tool does: optional ``~``, relative to the project.
 
-    Relative paths are relative to the tool's working directory, which is the project directory
-    of the context. Nothing is resolved on disk (no symlinks followed).
+    Relative paths are relative to the tool's working directory: ``base``, by default the
+    project directory of the context. Nothing is resolved on disk (no symlinks followed).
     """
     text = expand_user(context, value) if expand else value
     path = pure(context, text)
     if not is_absolute(context, text):
-        path = project_directory(context) / path
+        start = project_directory(context) if base is None else pure(context, base)
+        path = start / path
     return to_path(path)
 
 
@@ -129,7 +167,7 @@ def environ_value(context: CacheContext, name: str) -> str | None:
 
 def parse_boolish(name: str, value: str) -> bool:
     """Parse a boolean as uv (clap) does: ``1/0``, ``true/false``, ``yes/no``, ``on/off``..."""
-    word = value.strip().lower()
+    word = value.lower()  # clap does not strip: " 1" is refused
     if word in _TRUE_WORDS:
         return True
     if word in _FALSE_WORDS:
@@ -137,26 +175,21 @@ def parse_boolish(name: str, value: str) -> bool:
     raise CacheDirectoryError(f"{name}={value!r} is not a boolean")
 
 
-def _xdg_dir(context: CacheContext, name: str, *, absolute_only: bool = True) -> PurePath | None:
-    """An ``XDG_*`` base directory, read as current platformdirs does (absolute values only).
-
-    ``absolute_only=False`` reads it as platformdirs before 4.14 did (pip's vendored copy, used by
-    pipenv): any non-blank value, stripped, a relative one relative to the working directory.
-    """
-    value = getenv(context, name) or ""
-    if absolute_only:
-        return PurePosixPath(value) if posixpath.isabs(value) else None
-    stripped = value.strip()
-    if not stripped:
-        return None
-    return PurePosixPath(project_directory(context), stripped)
-
-
-def _windows_folder(
-    context: CacheContext, override: str | None, variable: str, *tail: str
+def windows_folder(
+    context: CacheContext,
+    override: str | None,
+    variable: str,
+    *tail: str,
+    any_override: bool = False,
 ) -> PurePath:
+    """A Windows known folder as platformdirs finds it from the environment.
+
+    The ``override`` variable when it holds a fully qualified path (any non-blank value when
+    ``any_override``), else ``variable`` (what the known-folder API returns on a normal
+    profile), else ``~\\AppData\\<tail>``.
+    """
     override_value = (getenv(context, override) or "").strip() if override else ""
-    if is_absolute(context, override_value):
+    if is_absolute(context, override_value) or (any_override and override_value):
         return PureWindowsPath(override_value)
     value = getenv(context, variable)
     if value:
@@ -164,89 +197,24 @@ def _windows_folder(
     return home(context).joinpath("AppData", *tail)
 
 
-def windows_local_appdata(context: CacheContext, *, platformdirs_override: bool = True) -> PurePath:
-    """``%LOCALAPPDATA%`` as platformdirs finds it (see the module docstring).
-
-    ``platformdirs_override=False`` ignores ``WIN_PD_OVERRIDE_*``, for tools not built on
-    platformdirs (uv).
-    """
-    override = "WIN_PD_OVERRIDE_LOCAL_APPDATA" if platformdirs_override else None
-    return _windows_folder(context, override, "LOCALAPPDATA", "Local")
-
-
-def windows_roaming_appdata(
-    context: CacheContext, *, platformdirs_override: bool = True
-) -> PurePath:
-    """``%APPDATA%`` as platformdirs finds it (see the module docstring)."""
-    override = "WIN_PD_OVERRIDE_APPDATA" if platformdirs_override else None
-    return _windows_folder(context, override, "APPDATA", "Roaming")
+def windows_common_appdata(context: CacheContext) -> PurePath:
+    """``%PROGRAMDATA%`` (platformdirs' site directories on Windows)."""
+    return PureWindowsPath(
+        getenv(context, "WIN_PD_OVERRIDE_COMMON_APPDATA")
+        or getenv(context, "PROGRAMDATA")
+        or getenv(context, "ALLUSERSPROFILE")
+        or "C:\\ProgramData"
+    )
 
 
-def _windows_app_parts(appname: str, appauthor: AppAuthor) -> list[str]:
-    if appauthor is False:
-        return [appname]
-    author = appauthor if isinstance(appauthor, str) and appauthor else appname
-    return [author, appname]
+def windows_local_appdata(context: CacheContext) -> PurePath:
+    """``%LOCALAPPDATA%`` as a tool that is not built on platformdirs finds it (uv)."""
+    return windows_folder(context, None, "LOCALAPPDATA", "Local")
 
 
-def user_cache_dir(
-    context: CacheContext,
-    appname: str,
-    *,
-    appauthor: AppAuthor = None,
-    xdg_absolute_only: bool = True,
-) -> Path:
-    """``platformdirs.user_cache_dir(appname, appauthor)`` for the context's OS.
-
-    ``xdg_absolute_only``: see ``_xdg_dir`` (``False`` for pip's vendored platformdirs).
-    """
-    if context.os_family == "windows":
-        base = windows_local_appdata(context)
-        return to_path(base.joinpath(*_windows_app_parts(appname, appauthor), "Cache"))
-    xdg = _xdg_dir(context, "XDG_CACHE_HOME", absolute_only=xdg_absolute_only)
-    if xdg is not None:
-        return to_path(xdg / appname)
-    if context.os_family == "macos":
-        return to_path(home(context) / "Library" / "Caches" / appname)
-    return to_path(home(context) / ".cache" / appname)
-
-
-def user_config_dir(
-    context: CacheContext, appname: str, *, appauthor: AppAuthor = None, roaming: bool = False
-) -> Path:
-    """``platformdirs.user_config_dir(appname, appauthor, roaming=...)`` for the context's OS."""
-    if context.os_family == "windows":
-        base = windows_roaming_appdata(context) if roaming else windows_local_appdata(context)
-        return to_path(base.joinpath(*_windows_app_parts(appname, appauthor)))
-    xdg = _xdg_dir(context, "XDG_CONFIG_HOME")
-    if xdg is not None:
-        return to_path(xdg / appname)
-    if context.os_family == "macos":
-        return to_path(home(context) / "Library" / "Application Support" / appname)
-    return to_path(home(context) / ".config" / appname)
-
-
-def site_config_dir(context: CacheContext, appname: str, *, appauthor: AppAuthor = None) -> Path:
-    """``platformdirs.site_config_dir(appname, appauthor)`` for the context's OS.
-
-    Like platformdirs without ``multipath``: the first absolute ``$XDG_CONFIG_DIRS`` entry, else
-    ``/etc/xdg`` (linux) or ``/Library/Application Support`` (macOS; a Homebrew Python's prefix,
-    which platformdirs would put first, is not known here); on Windows ``%PROGRAMDATA%``.
-    """
-    if context.os_family == "windows":
-        base = PureWindowsPath(
-            getenv(context, "WIN_PD_OVERRIDE_COMMON_APPDATA")
-            or getenv(context, "PROGRAMDATA")
-            or getenv(context, "ALLUSERSPROFILE")
-            or "C:\\ProgramData"
-        )
-        return to_path(base.joinpath(*_windows_app_parts(appname, appauthor)))
-    for entry in (getenv(context, "XDG_CONFIG_DIRS") or "").split(":"):
-        if posixpath.isabs(entry):
-            return to_path(PurePosixPath(entry) / appname)
-    if context.os_family == "macos":
-        return to_path(PurePosixPath("/Library/Application Support") / appname)
-    return to_path(PurePosixPath("/etc/xdg") / appname)
+def windows_roaming_appdata(context: CacheContext) -> PurePath:
+    """``%APPDATA%`` as a tool that is not built on platformdirs finds it (uv)."""
+    return windows_folder(context, None, "APPDATA", "Roaming")
 
 
 def ancestors(start: Path) -> Iterator[Path]:
@@ -286,15 +254,14 @@ def read_toml(context: CacheContext, path: Path) -> dict[str, Any] | None:
 def load_toml(path: Path) -> dict[str, Any] | None:
     """Parse a TOML file; ``None`` if it does not exist.
 
-    Raises CacheDirectoryError (one line) if it exists but cannot be read or parsed, or if no
-    TOML parser is available (Python 3.10 without ``tomli``).
+    Read through ``safe_files`` (regular files only, size-limited): UnreadableFileError (one
+    line) for a file that exists but cannot be read whole and safely (a FIFO, a device, a huge
+    file). CacheDirectoryError (one line) for one that cannot be parsed, or when no TOML parser
+    is available (Python 3.10 without ``tomli``).
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    text = read_text_file(path, what="config file")
+    if text is None:
         return None
-    except (OSError, UnicodeDecodeError) as error:
-        raise CacheDirectoryError(f"cannot read {path}: {error}") from error
     loads = _toml_loads()
     if loads is None:
         raise CacheDirectoryError(f"cannot parse {path}: install tomli on Python 3.10")

@@ -4,14 +4,20 @@ A tool module is pure where it can be: every fact about the machine (OS family, 
 variables, home directory, the target interpreter's prefix) comes in through ``CacheContext``,
 so tests pass facts in rather than patching the world. Reading config files named by those
 facts is the only I/O a cache-directory rule does; it never starts the tool.
+
+Each tool also knows its cache's contents: how to recognise it (``is_own_cache``) and what to
+prune from it (``prune``), removing only through ``tools._removal.CacheTree``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from cache_python_deps.tools._removal import CacheTree
 
 OSFamily = Literal["linux", "macos", "windows"]
 
@@ -22,12 +28,33 @@ class CacheContext:
 
     os_family: OSFamily
     environ: Mapping[str, str]
-    home: Path
+    # The user's home as Python's ``Path.home()`` gives it. The tools read ``HOME`` from
+    # ``environ`` by their own rules; this is their answer when ``HOME`` is unset (the password
+    # database on Unix, the profile on Windows). None: there is none (each tool then does what
+    # it does without a home: uv uses ``.uv_cache``, the others fail with one line).
+    home: Path | None
     # sys.prefix of the interpreter being keyed: pip reads a "site" config file there.
     interpreter_prefix: Path
     project_directory: Path = field(default_factory=Path.cwd)
     # The target interpreter's pip version, when it has pip: pip's own rules changed with it.
     pip_version: str | None = None
+    # Whether the target interpreter has pip at all (the probe found none: ``pip`` is refused).
+    has_pip: bool = True
+    # The effective uid pip will run as, for pip's cache-ownership check (None: no such check,
+    # as on Windows or for another OS's paths).
+    effective_uid: int | None = None
+
+
+@dataclass(frozen=True)
+class CacheLocation:
+    """A tool's cache directory and where it came from, for messages that must name the source.
+
+    ``source`` reads like ``"UV_CACHE_DIR"``, ``"cache-dir in /w/uv.toml"``,
+    ``"[install] cache-dir in /etc/pip.conf"`` or ``"pip's default"``.
+    """
+
+    path: Path
+    source: str
 
 
 class Tool(Protocol):
@@ -49,5 +76,20 @@ class Tool(Protocol):
     def marker_files(self) -> tuple[str, ...]:
         """Files whose presence makes ``auto`` pick this tool (empty for pip, the fallback)."""
 
-    def cache_directory(self, context: CacheContext) -> Path:
-        """Return the directory the tool itself would use, or raise CacheDirectoryError."""
+    def cache_directory(self, context: CacheContext) -> CacheLocation:
+        """The directory the tool itself would use and its source, or CacheDirectoryError."""
+
+    # -- pruning (see cache_python_deps.prune) ---------------------------------------------
+
+    def is_own_cache(self, top_level_names: Collection[str]) -> bool:
+        """Whether a directory with these top-level entries is positively this tool's cache.
+
+        Every entry must be one the tool creates there (or the provenance record): a marker
+        alone is not enough.
+        """
+
+    def prune(self, tree: CacheTree, *, unstable_abi: bool) -> None:
+        """Remove what is cheap to fetch again, and built wheels too when ``unstable_abi``.
+
+        Every removal goes through ``tree``, which confines it to the cache.
+        """

@@ -1,30 +1,38 @@
-"""PDM: its ``cache_dir`` setting, computed in-process.
+"""PDM: the cache directory ``pdm install`` uses, computed in-process.
 
-Order (pdm's ``Project.config``: project config over global config, checked against pdm 2.x):
+Order (pdm's ``Project.config``: project config over global config, checked against pdm 2.29):
 
 1. ``PDM_CACHE_DIR``.
-2. ``cache_dir`` in the project's ``pdm.toml``; the project root is the nearest directory with a
-   ``pyproject.toml`` from the project directory upwards, else the project directory itself.
-   (pdm merges a legacy ``.pdm.toml`` into it as if set by ``pdm config --local``, which refuses
-   ``cache_dir``: pdm stops with an error, and so does this module.)
-3. ``cache_dir`` in the global config file: ``PDM_CONFIG_FILE``, else
-   ``platformdirs.user_config_dir("pdm")/config.toml``.
+2. ``cache_dir`` in the project's ``pdm.toml``. The project root is ``PDM_PROJECT`` when it is
+   set and not empty (taken as it is, relative to the working directory), else the nearest
+   directory with a ``pyproject.toml`` from the project directory upwards, else the project
+   directory itself. (pdm merges a legacy ``.pdm.toml`` into it as if set by ``pdm config
+   --local``, which refuses ``cache_dir``: pdm stops with an error, and so does this module.)
+3. ``cache_dir`` in the global config file: ``PDM_CONFIG_FILE`` (set but empty: pdm fails),
+   else ``platformdirs.user_config_dir("pdm")/config.toml``.
 4. ``cache_dir`` in the site config file ``platformdirs.site_config_dir("pdm")/config.toml``.
 5. ``platformdirs.user_cache_dir("pdm")``: ``~/.cache/pdm``, ``~/Library/Caches/pdm``,
    ``%LOCALAPPDATA%\\pdm\\pdm\\Cache`` (pdm passes no app author, so platformdirs repeats the name).
 
-pdm expands ``~`` in the value; a relative value is relative to the working directory (the
-project directory). Not mirrored: the ``global_project.fallback`` mode (off by default).
+platformdirs is the one of pdm's own environment (found from the ``pdm`` script on ``PATH``;
+the newest rules when it is not found): see ``_platformdirs``. pdm expands ``~`` in the value;
+a relative value is relative to the working directory (the project directory). Not mirrored:
+the ``global_project.fallback`` mode (off by default).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from cache_python_deps.errors import CacheDirectoryError
-from cache_python_deps.tools import _common
-from cache_python_deps.tools.base import CacheContext
+from cache_python_deps.tools import _common, _installed, _platformdirs
+from cache_python_deps.tools._layout import TopLevelLayout
+from cache_python_deps.tools.base import CacheContext, CacheLocation
+
+if TYPE_CHECKING:
+    from cache_python_deps.tools._removal import CacheTree
 
 __all__ = ["PDM", "PdmTool"]
 
@@ -32,20 +40,41 @@ _APP_NAME: Final = "pdm"
 _SETTING: Final = "cache_dir"
 
 
+def _dirs(context: CacheContext) -> _platformdirs.Platformdirs:
+    version = _installed.library_version(context, "pdm", ("platformdirs",))
+    return _platformdirs.Platformdirs.of(version, "pdm")
+
+
+def _default_value(context: CacheContext) -> str:
+    """``platformdirs.user_cache_dir("pdm")``, which pdm computes on import, even when unused."""
+    return _platformdirs.user_cache_dir(context, _dirs(context), _APP_NAME)
+
+
 def default_cache_directory(context: CacheContext) -> Path:
     """PDM's cache directory when nothing configures one."""
-    return _common.user_cache_dir(context, _APP_NAME)
+    return _common.resolve_path(context, _default_value(context), expand=True)
 
 
 def global_config_file(context: CacheContext) -> Path:
     """The user-level config file ``pdm config`` writes to."""
     configured = _common.getenv(context, "PDM_CONFIG_FILE")
-    if configured:
+    if configured is not None:
+        if not configured:
+            raise CacheDirectoryError("pdm fails: PDM_CONFIG_FILE is set but empty")
         return _common.resolve_path(context, configured, expand=False)
-    return _common.user_config_dir(context, _APP_NAME) / "config.toml"
+    directory = _platformdirs.user_config_dir(context, _dirs(context), _APP_NAME)
+    return _common.resolve_path(context, directory, expand=False) / "config.toml"
+
+
+def _site_config_file(context: CacheContext) -> Path:
+    (directory,) = _platformdirs.site_config_dirs(context, _dirs(context), _APP_NAME)
+    return _common.resolve_path(context, directory, expand=False) / "config.toml"
 
 
 def _project_root(context: CacheContext) -> Path:
+    configured = _common.getenv(context, "PDM_PROJECT")
+    if configured:
+        return _common.resolve_path(context, configured, expand=False)
     pyproject = _common.find_upwards(context, "pyproject.toml")
     return context.project_directory if pyproject is None else pyproject.parent
 
@@ -65,22 +94,22 @@ def _config_files(context: CacheContext) -> tuple[Path, ...]:
     """The config files that may set ``cache_dir``, highest precedence first."""
     root = _project_root(context)
     _refuse_legacy_setting(context, root)
-    return (
-        root / "pdm.toml",
-        global_config_file(context),
-        _common.site_config_dir(context, _APP_NAME) / "config.toml",
-    )
+    return (root / "pdm.toml", global_config_file(context), _site_config_file(context))
 
 
-def _configured_value(context: CacheContext) -> str | None:
+def cache_location(context: CacheContext) -> CacheLocation:
+    """The directory pdm caches in, ``~`` expanded, made absolute, and where it came from."""
+    default = _default_value(context)
     from_environment = _common.environ_value(context, "PDM_CACHE_DIR")
     if from_environment is not None:
-        return from_environment
-    for path in _config_files(context):
-        value = _setting_in(context, path)
+        path = _common.resolve_path(context, from_environment, expand=True)
+        return CacheLocation(path, "PDM_CACHE_DIR")
+    for config_file in _config_files(context):
+        value = _setting_in(context, config_file)
         if value is not None:
-            return value
-    return None
+            path = _common.resolve_path(context, value, expand=True)
+            return CacheLocation(path, f"{_SETTING} in {config_file}")
+    return CacheLocation(_common.resolve_path(context, default, expand=True), "pdm's default")
 
 
 class PdmTool:
@@ -92,12 +121,46 @@ class PdmTool:
     dependency_file_patterns: Final = ("pdm.lock", "pyproject.toml")
     marker_files: Final = ("pdm.lock",)
 
-    def cache_directory(self, context: CacheContext) -> Path:
+    def cache_directory(self, context: CacheContext) -> CacheLocation:
         """The directory ``pdm config cache_dir`` names, ``~`` expanded, made absolute."""
-        configured = _configured_value(context)
-        if configured is None:
-            return default_cache_directory(context)
-        return _common.resolve_path(context, configured, expand=True)
+        return cache_location(context)
+
+    def is_own_cache(self, top_level_names: Collection[str]) -> bool:
+        """Whether every top-level entry is one pdm creates in its cache (see below)."""
+        return PRUNE_LAYOUT.is_own_cache(top_level_names)
+
+    def prune(self, tree: CacheTree, *, unstable_abi: bool) -> None:
+        """Drop downloads and unpacked packages; built wheels too when the ABI is unstable."""
+        PRUNE_LAYOUT.prune(tree, unstable_abi=unstable_abi)
 
 
 PDM: Final = PdmTool()
+
+
+# -- pruning ---------------------------------------------------------------------------------
+# PDM's cache (pdm's ``project/core.py``, ``models/caches.py``, ``cli/commands/cache.py``):
+# ``http/`` is the HTTP cache (downloaded distributions and index pages: dropped); ``wheels/``
+# holds wheels pdm built from sdists, keyed by the link and the target environment (kept; dropped
+# when the ABI is unstable); ``packages/`` holds wheels unpacked for ``install.cache`` (re-made
+# from the wheels: dropped, like uv's unzipped archives under ``uv cache prune --ci``).
+# ``hashes/``, ``metadata/`` and the rest (``plugins/``, ``self-check/``, ``use_cache.json``,
+# ``.compat_libs/``, ``pip.whl``, all of which pdm writes at the top) are small and kept.
+
+PRUNE_LAYOUT: Final = TopLevelLayout(
+    entries=frozenset(
+        {
+            "http",
+            "wheels",
+            "packages",
+            "hashes",
+            "metadata",
+            "plugins",
+            "self-check",
+            "use_cache.json",
+            ".compat_libs",
+            "pip.whl",
+        }
+    ),
+    downloads=("http", "packages"),
+    built=("wheels",),
+)

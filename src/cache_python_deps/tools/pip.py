@@ -1,4 +1,4 @@
-"""pip: the directory ``python -m pip cache dir`` prints, found without starting pip.
+"""pip: the cache directory ``pip install`` uses, found without starting pip.
 
 pip takes its cache directory from three layers, lowest precedence first:
 
@@ -8,22 +8,30 @@ pip takes its cache directory from three layers, lowest precedence first:
    of an earlier one, and ``PIP_CONFIG_FILE=os.devnull`` skips every file;
 3. ``PIP_*`` environment variables.
 
-Within the files, ``[global]`` is read first and the command's own section (``[cache]``)
-overrides it, whichever file each came from. ``no-cache-dir`` with any boolean value, even
-``false``, disables the cache (``pip cache dir`` then refuses to run); any other value is an
-error. The chosen path is then expanded and normalised as pip does (``~``, symlinks, relative to
-the working directory, case on Windows).
+Within the files, ``[global]`` is read first and the command's own section overrides it,
+whichever file each came from: ``[install]`` for ``pip install`` (what is cached), ``[cache]``
+for ``pip cache dir`` (so a ``cache-dir`` in ``[install]`` moves the install cache and not ``pip
+cache dir``'s answer). ``no-cache-dir`` with any boolean value, even ``false``, disables the
+cache; any other value is an error. The chosen path is then expanded and normalised as pip does
+(``~``, symlinks, relative to the working directory, case on Windows). A config file pip cannot
+open (a directory, no permission) is skipped, as pip's configparser skips it; one that is not a
+regular file or is oversized is refused (pip would hang on a FIFO or read ``/dev/zero`` forever).
 
-These are the rules of pip 23.0 to 26.3 (checked against real pip 23.0, 23.2, 24.2 and 26.3).
-They follow the target's pip version (``CacheContext.pip_version``) where pip's vendored
-platformdirs changed: from 26.2 it honours ``XDG_*`` on macOS too and strips the values; from
-26.3 it ignores relative ones (older pips take them relative to the working directory). Not
-modelled: 26.3 rejecting a file that spells one key two ways (``cache-dir`` and ``cache_dir``),
-nor pip's ownership check (pip disables a cache directory that the current user, or root under
-sudo, does not own).
+Then pip's ownership check (``check_path_owner``): as root, pip disables its cache when the
+nearest existing part of the path is not owned by root (a GitHub container job, where
+``HOME=/github/home`` belongs to the runner's user); as anyone else, when it is not writable.
+Caching that directory would save nothing: CacheDirectoryError says why and how to fix it.
 
-Every fact comes from the ``CacheContext``; the only I/O is reading the config files (and
-checking whether a few paths exist), done only when the target's paths are native to this host.
+The defaults follow the platformdirs vendored in the target's pip (``CacheContext.pip_version``;
+see ``_platformdirs`` for the rules of each release): pip 26.2 (platformdirs 4.10.0) honours
+``XDG_*`` on macOS too and strips the values; 26.3 (4.12.4) ignores relative ones and finds the
+home in the password database when ``HOME`` is empty. These are the rules of pip 21.3 to 26.3
+(checked against real pip 23.0, 23.2, 24.2 and 26.3). Not modelled: 26.3 rejecting a file that
+spells one key two ways (``cache-dir`` and ``cache_dir``), and pip's ``appdirs`` before 21.3.
+
+Every fact comes from the ``CacheContext``; the only I/O is reading the config files and
+looking at the path on disk (existence, owner), done only when the target's paths are native to
+this host.
 """
 
 from __future__ import annotations
@@ -31,27 +39,52 @@ from __future__ import annotations
 import ntpath
 import os
 import posixpath
-from collections.abc import Iterator, Mapping
+import stat
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from cache_python_deps.errors import CacheDirectoryError
-from cache_python_deps.tools.base import CacheContext, OSFamily
+from cache_python_deps.safe_files import MAX_CONFIG_BYTES, read_regular_file
+from cache_python_deps.tools import _common, _platformdirs
+from cache_python_deps.tools._layout import TopLevelLayout
+from cache_python_deps.tools.base import CacheContext, CacheLocation, OSFamily
 
 # pip's strtobool(): the only spellings a boolean option accepts (case-insensitively).
 _BOOLEANS = frozenset({"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"})
-# Config sections pip reads for ``pip cache``, lowest precedence first; ":env:" holds PIP_*.
-_SECTIONS = ("global", "cache", ":env:")
 # Windows known folders: pip's platformdirs name, the variables naming it, its usual place.
 _WINDOWS_FOLDERS = {
     "local": ("CSIDL_LOCAL_APPDATA", ("LOCALAPPDATA",), "~\\AppData\\Local"),
     "roaming": ("CSIDL_APPDATA", ("APPDATA",), "~\\AppData\\Roaming"),
     "common": ("CSIDL_COMMON_APPDATA", ("PROGRAMDATA", "ALLUSERSPROFILE"), "C:\\ProgramData"),
 }
+# The platformdirs each pip release vendors (pip's src/pip/_vendor/vendor.txt), newest first;
+# a release not listed has its predecessor's.
+_VENDORED_PLATFORMDIRS: Final = (
+    ((26, 3), "4.12.4"),
+    ((26, 2), "4.10.0"),
+    ((26, 0), "4.5.1"),
+    ((25, 3), "4.5.0"),
+    ((25, 2), "4.3.8"),
+    ((25, 1), "4.3.7"),
+    ((25, 0), "4.3.6"),
+    ((24, 2), "4.2.2"),
+    ((24, 1), "4.2.1"),
+    ((23, 2), "3.8.1"),
+    ((23, 1), "3.2.0"),
+    ((23, 0), "2.6.2"),
+    ((22, 1), "2.5.2"),
+    ((22, 0), "2.4.1"),
+    ((21, 3), "2.4.0"),
+)
+# An unknown pip is taken for one of the long 4.5.x era (every pip from 25.3 to 26.1).
+_UNKNOWN_PIP_PLATFORMDIRS: Final = "4.5.1"
 
 
 if TYPE_CHECKING:  # a Protocol class costs import time; only mypy needs it
     from typing import Protocol
+
+    from cache_python_deps.tools._removal import CacheTree
 
     class _PathModule(Protocol):
         """The part of ``posixpath`` / ``ntpath`` used here: either flavour can be passed."""
@@ -66,9 +99,10 @@ if TYPE_CHECKING:  # a Protocol class costs import time; only mypy needs it
 
 
 class _Setting(NamedTuple):
-    """One configuration value and where it came from (for error messages)."""
+    """One configuration value and where it came from (for messages)."""
 
     value: str
+    # "[install] cache-dir in /etc/pip.conf", "PIP_CACHE_DIR".
     source: str
 
 
@@ -89,21 +123,34 @@ def _environ(context: CacheContext) -> Mapping[str, str]:
     return context.environ
 
 
-def _expand_user(context: CacheContext, path: str) -> str:
-    """``os.path.expanduser`` of the target OS, with the context's home for a bare ``~``."""
+def _expand_user(context: CacheContext, path: str, *, strict: bool = True) -> str:
+    """``os.path.expanduser`` of the target OS (``HOME`` as it is on Unix, even empty).
+
+    Without any home, ``os.path.expanduser`` leaves the ``~`` (pip would then use a directory
+    named ``~`` in its working directory): an error when ``strict``, else the path unchanged.
+    """
     if not path.startswith("~"):
         return path
     paths = _flavour(context.os_family)
     separators = "/\\" if context.os_family == "windows" else "/"
     end = next((i for i, char in enumerate(path) if i and char in separators), len(path))
     user, rest = path[1:end], path[end:]
-    home = str(context.home)
     if context.os_family == "windows":
+        home = str(_common.home(context))
         if user and user != paths.basename(home):
             home = paths.join(paths.dirname(home), user)
         return home + rest
     if user:
         return posixpath.expanduser(path)  # ~name: the password database, as pip does
+    try:
+        home = _common.python_home(context)
+    except CacheDirectoryError:
+        if not strict:
+            return path
+        raise CacheDirectoryError(
+            f"pip finds no home directory for {path!r}: HOME is unset and the user has no entry"
+            " in the password database; set HOME or PIP_CACHE_DIR"
+        ) from None
     return (home.rstrip("/") + rest) or "/"
 
 
@@ -118,102 +165,68 @@ def _exists(context: CacheContext, path: str) -> bool:
 
 
 def _windows_folder(context: CacheContext, folder: str) -> str:
-    """A Windows known folder: from the environment, else (on Windows) the shell, else default."""
-    csidl, variables, default = _WINDOWS_FOLDERS[folder]
+    """A Windows known folder: from the environment (what the shell answers on a normal
+    profile), else its usual place. Asking the shell itself would take platformdirs or ctypes:
+    the run-time path is stdlib-only, and Windows always sets these variables."""
+    _, variables, default = _WINDOWS_FOLDERS[folder]
     environ = _environ(context)
     value = next((environ[name] for name in variables if environ.get(name)), "")
-    if not value and os.name == "nt":  # pragma: no cover - only a Windows host has a shell
-        value = _ask_windows_shell(csidl)
     return ntpath.normpath(value or _expand_user(context, default))
 
 
-def _ask_windows_shell(csidl: str) -> str:  # pragma: no cover - Windows only
-    """The known folder from the Windows shell, through platformdirs when it is installed.
-
-    The action runs with the standard library only; there the usual default is taken instead.
-    """
-    try:
-        from platformdirs.windows import get_win_folder  # noqa: PLC0415 - Windows-only, rare
-    except ImportError:
-        return ""
-    return get_win_folder(csidl)
-
-
-# The first pip whose vendored platformdirs reads XDG_* on macOS too (4.10), and the first
-# whose platformdirs takes only absolute XDG_* values (4.12).
-_XDG_EVERYWHERE_SINCE = (26, 2)
-_ABSOLUTE_XDG_SINCE = (26, 3)
+def vendored_platformdirs(pip_version: str | None) -> str:
+    """The platformdirs release vendored in pip ``pip_version`` (``"26.3"`` -> ``"4.12.4"``)."""
+    version = _platformdirs.version_tuple(pip_version)
+    if version is None:
+        return _UNKNOWN_PIP_PLATFORMDIRS
+    for first_pip, platformdirs_version in _VENDORED_PLATFORMDIRS:
+        if version[:2] >= first_pip:
+            return platformdirs_version
+    return _VENDORED_PLATFORMDIRS[-1][1]
 
 
-def _version_tuple(version: str | None) -> tuple[int, ...]:
-    """(26, 3) from "26.3.1" or "26.3b1"; () when unknown."""
-    numbers: list[int] = []
-    for part in (version or "").split(".")[:2]:
-        digits = part[: len(part) - len(part.lstrip("0123456789"))]
-        if not digits:
-            break
-        numbers.append(int(digits))
-    return tuple(numbers)
-
-
-def _pip_at_least(context: CacheContext, version: tuple[int, ...]) -> bool:
-    return _version_tuple(context.pip_version) >= version
-
-
-def _xdg_directory(context: CacheContext, name: str) -> str | None:
-    """An ``XDG_*`` directory variable as the target's pip reads it (None: not used)."""
-    value = _environ(context).get(name, "")
-    if _pip_at_least(context, _ABSOLUTE_XDG_SINCE):
-        return value.strip() if posixpath.isabs(value.strip()) else None
-    if _pip_at_least(context, _XDG_EVERYWHERE_SINCE):
-        return value.strip() or None
-    return value if value.strip() else None
+def _dirs(context: CacheContext) -> _platformdirs.Platformdirs:
+    return _platformdirs.Platformdirs.of(vendored_platformdirs(context.pip_version), "pip")
 
 
 def default_cache_directory(context: CacheContext) -> str:
     """pip's built-in cache directory (``USER_CACHE_DIR``) before pip normalises it."""
     if context.os_family == "windows":
         return ntpath.join(_windows_folder(context, "local"), "pip", "Cache")
-    xdg_cache_home = _xdg_directory(context, "XDG_CACHE_HOME")
-    if context.os_family == "macos":
-        if xdg_cache_home is not None and _pip_at_least(context, _XDG_EVERYWHERE_SINCE):
-            return posixpath.join(xdg_cache_home, "pip")
-        return posixpath.join(_expand_user(context, "~/Library/Caches"), "pip")
-    base = xdg_cache_home if xdg_cache_home is not None else _expand_user(context, "~/.cache")
-    return posixpath.join(base, "pip")
+    return _platformdirs.user_cache_dir(context, _dirs(context), "pip", appauthor=False)
 
 
 def _global_config_directories(context: CacheContext) -> list[str]:
     """The directories of pip's global (site-wide) config files, lowest precedence first."""
     if context.os_family == "windows":
         return [ntpath.join(_windows_folder(context, "common"), "pip")]
+    dirs = _dirs(context)
     if context.os_family == "macos":
-        directories = ["/Library/Application Support/pip"]
+        directories = _platformdirs.site_data_dirs_macos(context, dirs, "pip")
         prefix = str(context.interpreter_prefix)
-        if "/opt/python" in prefix:  # a Homebrew Python: its prefix's share/ comes first
+        homebrew = directories == ["/Library/Application Support/pip"] and "/opt/python" in prefix
+        if homebrew:  # a Homebrew Python: its prefix's share/ comes first
             directories.insert(0, prefix.split("/opt/python", maxsplit=1)[0] + "/share/pip")
         return directories
-    xdg_config_dirs = _environ(context).get("XDG_CONFIG_DIRS", "")
-    if _pip_at_least(context, _ABSOLUTE_XDG_SINCE):
-        bases = [entry.strip() for entry in xdg_config_dirs.split(":")]
-        bases = [entry for entry in bases if posixpath.isabs(entry)] or ["/etc/xdg"]
-    else:
-        bases = (xdg_config_dirs if xdg_config_dirs.strip() else "/etc/xdg").split(":")
-    return [posixpath.join(base, "pip") for base in bases] + ["/etc"]
+    return [
+        *_platformdirs.site_config_dirs(context, dirs, "pip", appauthor=False, multipath=True),
+        "/etc",
+    ]
 
 
 def _user_config_directory(context: CacheContext) -> str:
     """The directory of pip's (new-style) user config file."""
     if context.os_family == "windows":
         return ntpath.join(_windows_folder(context, "roaming"), "pip")
+    dirs = _dirs(context)
     if context.os_family == "macos":
-        application_support = _expand_user(context, "~/Library/Application Support/pip")
-        if _is_native(context.os_family) and Path(application_support).is_dir():
+        application_support = _platformdirs.user_data_dir(
+            context, dirs, "pip", appauthor=False, roaming=True
+        )
+        if _is_native(context.os_family) and _on_host(context, application_support).is_dir():
             return application_support
-        return _expand_user(context, "~/.config/pip")
-    xdg_config_home = _xdg_directory(context, "XDG_CONFIG_HOME")
-    base = xdg_config_home if xdg_config_home is not None else _expand_user(context, "~/.config")
-    return posixpath.join(base, "pip")
+        return _expand_user(context, "~/.config/pip", strict=False)
+    return _platformdirs.user_config_dir(context, dirs, "pip", appauthor=False, roaming=True)
 
 
 def config_file_paths(context: CacheContext) -> list[str]:
@@ -230,7 +243,7 @@ def config_file_paths(context: CacheContext) -> list[str]:
     files = [paths.join(directory, basename) for directory in _global_config_directories(context)]
     if not (env_file and _exists(context, env_file)):
         legacy = "pip" if context.os_family == "windows" else ".pip"
-        files.append(paths.join(_expand_user(context, "~"), legacy, basename))
+        files.append(paths.join(_expand_user(context, "~", strict=False), legacy, basename))
         files.append(paths.join(_user_config_directory(context), basename))
     files.append(paths.join(str(context.interpreter_prefix), basename))
     if env_file is not None:
@@ -244,24 +257,36 @@ def _normalize_name(name: str) -> str:
     return name[2:] if name.startswith("--") else name
 
 
+def _opened_by_pip(path: Path) -> bool:
+    """Whether pip's configparser gets past ``open()``: it skips a file it cannot open."""
+    return not path.is_dir() and os.access(path, os.R_OK)
+
+
 def read_config_file(path: Path) -> dict[str, str]:
     """The ``section.name`` settings of one config file, as pip's RawConfigParser reads them.
 
-    A missing or unreadable file gives nothing; a malformed one is an error, as it is for pip.
+    A missing file, or one pip cannot open (a directory, no permission), gives nothing; a
+    malformed one is an error, as it is for pip; one that is not a regular file or is larger
+    than ``MAX_CONFIG_BYTES`` is an UnreadableFileError (pip would hang or read forever).
     """
-    if not path.exists():
+    if path.exists() and not _opened_by_pip(path):
+        return {}
+    data = read_regular_file(path, limit=MAX_CONFIG_BYTES, what="pip config file")
+    if data is None:
         return {}
     import configparser  # noqa: PLC0415 - only needed when a config file exists
     import locale  # noqa: PLC0415
 
-    parser = configparser.RawConfigParser()
     encoding = locale.getpreferredencoding(False)
     try:
-        parser.read(path, encoding=encoding)
-    except UnicodeDecodeError:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
         raise CacheDirectoryError(
             f"pip cannot load its config file {path}: it contains invalid {encoding} characters"
         ) from None
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(text, source=str(path))
     except configparser.Error as error:
         reason = str(error).splitlines()[0]
         raise CacheDirectoryError(f"pip cannot load its config file {path}: {reason}") from None
@@ -278,25 +303,28 @@ def _settings(context: CacheContext) -> dict[str, _Setting]:
     if _is_native(context.os_family):
         for path in config_file_paths(context):
             for key, value in read_config_file(_on_host(context, path)).items():
-                settings[key] = _Setting(value, f"config file {path}")
+                section, name = key.split(".", 1)
+                settings[key] = _Setting(value, f"[{section}] {name} in {path}")
     for variable, value in _environ(context).items():
         if variable.startswith("PIP_"):
             key = ":env:." + _normalize_name(variable[4:])
-            settings[key] = _Setting(value, f"environment variable {variable}")
+            settings[key] = _Setting(value, variable)
     return settings
 
 
-def _option_values(settings: Mapping[str, _Setting], option: str) -> Iterator[_Setting]:
+def _option_values(
+    settings: Mapping[str, _Setting], option: str, command: str
+) -> Iterator[_Setting]:
     """The non-empty values pip applies for ``option``, in the order it applies them."""
-    for section in _SECTIONS:
+    for section in ("global", command, ":env:"):
         setting = settings.get(f"{section}.{option}")
         if setting is not None and setting.value:
             yield setting
 
 
-def _refuse_if_disabled(settings: Mapping[str, _Setting]) -> None:
-    """Raise as ``pip cache dir`` would fail when ``no-cache-dir`` is set anywhere."""
-    values = list(_option_values(settings, "no-cache-dir"))
+def _refuse_if_disabled(settings: Mapping[str, _Setting], command: str) -> None:
+    """Raise as pip does when ``no-cache-dir`` is set anywhere it reads for ``command``."""
+    values = list(_option_values(settings, "no-cache-dir", command))
     for setting in values:
         if setting.value.lower() not in _BOOLEANS:
             raise CacheDirectoryError(
@@ -322,12 +350,95 @@ def _normalize_path(context: CacheContext, path: str) -> str:
     return _flavour(context.os_family).normcase(path)
 
 
-def pip_cache_directory(context: CacheContext) -> str:
-    """What ``python -m pip cache dir`` prints for the context, or CacheDirectoryError."""
+def _nearest_existing(path: str) -> str | None:
+    """``path`` or its nearest ancestor that exists (a dangling symlink counts, as for pip)."""
+    previous = None
+    while path != previous:
+        if os.path.lexists(path):
+            return path
+        previous, path = path, posixpath.dirname(path)
+    return None
+
+
+def _usable_by(uid: int, existing: str) -> bool:
+    """pip's ``check_path_owner`` verdict on the nearest existing part of the cache path.
+
+    For root, pip opens it with ``O_NOFOLLOW`` and wants uid 0 (a symlink fails the open);
+    ``lstat`` gives the same answer without opening a FIFO or a device. For anyone else pip asks
+    ``os.access(W_OK)``, which answers for this process: the caller checks only its own uid.
+    """
+    if uid != 0:
+        return os.access(existing, os.W_OK)
+    try:
+        status = os.lstat(existing)
+    except OSError:
+        return False
+    return not stat.S_ISLNK(status.st_mode) and status.st_uid == 0
+
+
+def check_ownership(context: CacheContext, location: CacheLocation) -> None:
+    """Raise when pip would disable its cache because of who owns the directory.
+
+    pipenv hands its cache to pip, so the check is pipenv's too.
+    """
+    uid = context.effective_uid
+    if uid is None or context.os_family == "windows" or not _is_native(context.os_family):
+        return
+    if uid not in (0, os.geteuid()):
+        return  # os.access answers for this process only: another user's access is unknown
+    path = os.path.realpath(location.path)  # pip checks the path it normalised
+    existing = _nearest_existing(path)
+    if existing is not None and _usable_by(uid, existing):
+        return
+    where = path if existing == path else f"{existing} (the nearest existing part of {path})"
+    if uid == 0:
+        owner = _owner(existing)
+        raise CacheDirectoryError(
+            f"pip disables its cache: {where}, from {location.source}, is owned by {owner},"
+            " not by root, who runs pip (as in a container job whose HOME belongs to the"
+            " runner's user); set PIP_CACHE_DIR to a directory root owns"
+        )
+    raise CacheDirectoryError(
+        f"pip disables its cache: {where}, from {location.source}, is not writable by uid"
+        f" {uid}, who runs pip; set PIP_CACHE_DIR to a directory this user can write"
+    )
+
+
+def _owner(existing: str | None) -> str:
+    if existing is None:
+        return "nobody"
+    try:
+        status = os.lstat(existing)
+    except OSError:
+        return "an owner that cannot be read"
+    kind = "a symlink of uid" if stat.S_ISLNK(status.st_mode) else "uid"
+    return f"{kind} {status.st_uid}"
+
+
+def pip_cache_location(context: CacheContext, command: str = "install") -> CacheLocation:
+    """The cache directory pip ``command`` uses (``"cache"``: what ``pip cache dir`` prints).
+
+    CacheDirectoryError when pip would refuse, or run without a cache.
+    """
+    if not context.has_pip:
+        raise CacheDirectoryError(
+            f"the interpreter at {context.interpreter_prefix} has no pip, so `python -m pip`"
+            " fails there: install pip into it (python -m ensurepip) or pick the tool that"
+            " installs your packages (tool: uv, poetry, pipenv or pdm)"
+        )
+    default = default_cache_directory(context)  # pip computes it on import, even when unused
     settings = _settings(context)
-    _refuse_if_disabled(settings)
-    chosen = [setting.value for setting in _option_values(settings, "cache-dir")]
-    return _normalize_path(context, chosen[-1] if chosen else default_cache_directory(context))
+    _refuse_if_disabled(settings, command)
+    chosen = list(_option_values(settings, "cache-dir", command))
+    setting = chosen[-1] if chosen else _Setting(default, "pip's default")
+    location = CacheLocation(Path(_normalize_path(context, setting.value)), setting.source)
+    check_ownership(context, location)
+    return location
+
+
+def pip_cache_directory(context: CacheContext, command: str = "install") -> str:
+    """``pip_cache_location(...)``'s path as a string (what ``pip cache dir`` prints)."""
+    return str(pip_cache_location(context, command).path)
 
 
 class PipTool:
@@ -345,9 +456,33 @@ class PipTool:
     )
     marker_files: tuple[str, ...] = ()
 
-    def cache_directory(self, context: CacheContext) -> Path:
-        """The directory ``pip cache dir`` prints; CacheDirectoryError if pip would refuse."""
-        return Path(pip_cache_directory(context))
+    def cache_directory(self, context: CacheContext) -> CacheLocation:
+        """The directory ``pip install`` uses; CacheDirectoryError if pip would not cache."""
+        return pip_cache_location(context)
+
+    def is_own_cache(self, top_level_names: Collection[str]) -> bool:
+        """Whether every top-level entry is one pip creates in its cache (see below)."""
+        return PRUNE_LAYOUT.is_own_cache(top_level_names)
+
+    def prune(self, tree: CacheTree, *, unstable_abi: bool) -> None:
+        """Drop the downloads; the built wheels too when the ABI is unstable."""
+        PRUNE_LAYOUT.prune(tree, unstable_abi=unstable_abi)
 
 
 PIP = PipTool()
+
+
+# -- pruning ---------------------------------------------------------------------------------
+# pip's cache (pip's cache.py, network/cache.py, self_outdated_check.py): ``http-v2/`` (pip >= 23.3)
+# and ``http/`` (older pip) hold HTTP responses, i.e. downloaded wheels, sdists and index pages:
+# the same for every interpreter and fetched again cheaply. ``wheels/`` holds wheels pip built
+# from sdists, under a path hashed from the link and the interpreter's name and X.Y version: the
+# slow, ABI-sensitive part worth keeping, dropped too when the ABI is unstable (a pre-release's
+# wheels would be reused by the next pre-release). ``selfcheck/`` (pip's version check;
+# ``selfcheck.json`` before pip 20) is kept. pip creates nothing else at the top.
+
+PRUNE_LAYOUT: Final = TopLevelLayout(
+    entries=frozenset({"http-v2", "http", "wheels", "selfcheck", "selfcheck.json"}),
+    downloads=("http-v2", "http"),
+    built=("wheels",),
+)

@@ -8,26 +8,40 @@ Order (pipenv's ``environments.Setting`` and ``load_dot_env``, checked against p
    nearest ``Pipfile`` within ``PIPENV_MAX_DEPTH`` directories upwards, else the project
    directory).
 2. ``PIPENV_CACHE_DIR`` from the environment.
-3. ``platformdirs.user_cache_dir("pipenv")`` (pip's vendored copy): ``~/.cache/pipenv``,
-   ``~/Library/Caches/pipenv``, ``%LOCALAPPDATA%\\pipenv\\pipenv\\Cache``; that copy (4.10) takes
-   any non-blank ``XDG_CACHE_HOME``, even a relative one.
+3. ``platformdirs.user_cache_dir("pipenv")`` of the platformdirs vendored in the pip pipenv
+   patches (found from the ``pipenv`` script on ``PATH``; 4.10.0, pipenv 2026.10's, when it is
+   not found): ``~/.cache/pipenv``, ``~/Library/Caches/pipenv``,
+   ``%LOCALAPPDATA%\\pipenv\\pipenv\\Cache``; 4.10.0 takes any non-blank ``XDG_CACHE_HOME``,
+   stripped, even a relative one or one that starts with ``~``, and ``HOME`` as it is.
 
 Pipenv hands the directory to pip as ``PIP_CACHE_DIR``, so it has pip's layout (``http-v2/``,
-``wheels/``) plus pipenv's ``pipenv-manifests/``. ``~`` is expanded as pip expands its cache
-directory. A boolean-like value (``1``, ``true``...) is read by pipenv as a boolean, not a path:
-CacheDirectoryError.
+``wheels/``) plus pipenv's ``pipenv-manifests/``, and pip expands ``~`` in it (the value's or
+``XDG_CACHE_HOME``'s): the directory pip installs from is taken. (Pipenv's own
+``pipenv-manifests/`` then lands in a directory literally named ``~``; it is cheap to rebuild.)
+A boolean-like value (``1``, ``true``...) is read by pipenv as a boolean, not a path:
+CacheDirectoryError. pip's ownership check applies (see ``pip``): pip disables a cache its user
+does not own (root) or cannot write (anyone else).
+
+The ``.env`` file is read as python-dotenv reads it (UTF-8, a leading byte-order mark dropped),
+bounded: one that is not a regular file is skipped as pipenv skips it; an oversized one is a
+one-line error.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from cache_python_deps.errors import CacheDirectoryError
-from cache_python_deps.tools import _common
-from cache_python_deps.tools.base import CacheContext
+from cache_python_deps.safe_files import read_text_file
+from cache_python_deps.tools import _common, _installed, _platformdirs, pip
+from cache_python_deps.tools._layout import TopLevelLayout
+from cache_python_deps.tools.base import CacheContext, CacheLocation
+
+if TYPE_CHECKING:
+    from cache_python_deps.tools._removal import CacheTree
 
 __all__ = ["PIPENV", "PipenvTool"]
 
@@ -73,6 +87,7 @@ def _interpolate(value: str, variables: Mapping[str, str]) -> str:
 
 def parse_dotenv(text: str, environ: Mapping[str, str]) -> dict[str, str]:
     """The variables a .env file sets, ``${VAR}`` expanded as pipenv loads it (with override)."""
+    text = text.removeprefix("\ufeff")  # python-dotenv drops a leading byte-order mark
     values: dict[str, str] = {}
     position = 0
     while position < len(text):
@@ -120,20 +135,31 @@ def dotenv_file(context: CacheContext) -> Path | None:
     return _pipfile_directory(context) / ".env"
 
 
-def _from_dotenv(context: CacheContext) -> str | None:
+def _from_dotenv(context: CacheContext) -> tuple[str, Path] | None:
+    """``PIPENV_CACHE_DIR`` as the .env file sets it, and the file."""
     path = dotenv_file(context)
     if path is None or not _common.is_file(context, path):
-        return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise CacheDirectoryError(f"cannot read {path}: {error}") from error
-    return parse_dotenv(text, context.environ).get(_VARIABLE)
+        return None  # pipenv loads only a regular file (a FIFO or a device is skipped)
+    text = read_text_file(path, what=".env file") or ""
+    value = parse_dotenv(text, context.environ).get(_VARIABLE)
+    return None if value is None else (value, path)
+
+
+# The platformdirs of the pip pipenv 2026.10 patches, for a pipenv whose own is not found.
+_PIPENV_PLATFORMDIRS: Final = "4.10.0"
+_VENDORED: Final = ("pipenv", "patched", "pip", "_vendor", "platformdirs")
+
+
+def _default_value(context: CacheContext) -> str:
+    """``user_cache_dir("pipenv")`` before pip expands and normalises it."""
+    version = _installed.library_version(context, "pipenv", _VENDORED) or _PIPENV_PLATFORMDIRS
+    dirs = _platformdirs.Platformdirs.of(version, "pipenv")
+    return _platformdirs.user_cache_dir(context, dirs, "pipenv")
 
 
 def default_cache_directory(context: CacheContext) -> Path:
     """Pipenv's cache directory when ``PIPENV_CACHE_DIR`` is not set."""
-    return _common.user_cache_dir(context, "pipenv", xdg_absolute_only=False)
+    return _common.resolve_path(context, _default_value(context), expand=True)
 
 
 class PipenvTool:
@@ -145,17 +171,44 @@ class PipenvTool:
     dependency_file_patterns: Final = ("Pipfile.lock", "Pipfile")
     marker_files: Final = ("Pipfile.lock", "Pipfile")
 
-    def cache_directory(self, context: CacheContext) -> Path:
-        """The ``PIPENV_CACHE_DIR`` pipenv would hand to pip, made absolute."""
+    def cache_directory(self, context: CacheContext) -> CacheLocation:
+        """The ``PIPENV_CACHE_DIR`` pipenv hands to pip, expanded by pip, made absolute."""
         from_dotenv = _from_dotenv(context)
-        value = from_dotenv if from_dotenv is not None else _common.getenv(context, _VARIABLE)
+        value: str | None = _common.getenv(context, _VARIABLE)
+        source = _VARIABLE
+        if from_dotenv is not None:
+            value, source = from_dotenv[0], f"{_VARIABLE} in {from_dotenv[1]}"
         if value is None:
-            return default_cache_directory(context)
-        if not value.strip():
-            raise CacheDirectoryError(f"{_VARIABLE} is set but empty")
-        if value.strip().lower() in _BOOLEAN_WORDS:
-            raise CacheDirectoryError(f"{_VARIABLE}={value!r} is read by pipenv as a boolean")
-        return _common.resolve_path(context, value, expand=True)
+            location = CacheLocation(default_cache_directory(context), "pipenv's default")
+        elif not value.strip():
+            raise CacheDirectoryError(f"{source} is set but empty")
+        elif value.strip().lower() in _BOOLEAN_WORDS:
+            raise CacheDirectoryError(f"{_VARIABLE}={value!r} from {source} is a boolean to pipenv")
+        else:
+            location = CacheLocation(_common.resolve_path(context, value, expand=True), source)
+        pip.check_ownership(context, location)  # pip, which pipenv runs, disables it otherwise
+        return location
+
+    def is_own_cache(self, top_level_names: Collection[str]) -> bool:
+        """Whether every top-level entry is one pipenv or its pip creates (see below)."""
+        return PRUNE_LAYOUT.is_own_cache(top_level_names)
+
+    def prune(self, tree: CacheTree, *, unstable_abi: bool) -> None:
+        """Drop the downloads and manifests; the built wheels too when the ABI is unstable."""
+        PRUNE_LAYOUT.prune(tree, unstable_abi=unstable_abi)
 
 
 PIPENV: Final = PipenvTool()
+
+
+# -- pruning ---------------------------------------------------------------------------------
+# Pipenv hands its cache to pip (``PIP_CACHE_DIR``, ``pipenv/utils/pip.py``), so pip's rules
+# apply to ``http-v2/``, ``http/`` and ``wheels/``. Pipenv adds ``pipenv-manifests/`` (index
+# pages it parsed: downloads, dropped) and points ``PIP_DESTINATION_DIR`` at ``pkgs/``
+# (downloads, dropped).
+
+PRUNE_LAYOUT: Final = TopLevelLayout(
+    entries=pip.PRUNE_LAYOUT.entries | {"pipenv-manifests", "pkgs"},
+    downloads=(*pip.PRUNE_LAYOUT.downloads, "pipenv-manifests", "pkgs"),
+    built=pip.PRUNE_LAYOUT.built,
+)
