@@ -16,7 +16,7 @@ from cache_python_deps import __version__
 from cache_python_deps.cli import main
 from tests.support import require_interpreter
 
-KEY_PREFIX = "cpd-1-linux-"
+KEY_PREFIX = "cpd-2-linux-"
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_json_reports_everything_computed(project: Path) -> None:
     code, out, _ = invoke("--json")
     assert code == 0
     report = json.loads(out)
-    assert report["key_format_version"] == 1
+    assert report["key_format_version"] == 2
     assert report["tool"] == "pip"
     assert report["cache_kind"] == "tool"
     assert report["dependency_files"] == ["requirements.txt"]

@@ -183,5 +183,5 @@ def test_installed_wheel_runs_without_the_source_tree(
     assert version.strip() == f"{NAME}, version {__version__}"
 
     key = _run([python, "-m", "cache_python_deps", "--print-key"], cwd=workdir).strip()
-    assert key.startswith("cpd-1-"), key
+    assert key.startswith("cpd-2-"), key
     assert "\n" not in key

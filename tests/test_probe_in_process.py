@@ -90,5 +90,5 @@ def test_the_running_interpreter_is_probed_without_a_child(
     def no_child(*args: object, **kwargs: object) -> object:
         raise AssertionError("a child process was started for the running interpreter")
 
-    monkeypatch.setattr("cache_python_deps.interpreter.run_bounded", no_child)
+    monkeypatch.setattr("cache_python_deps.subprocesses.run_bounded", no_child)
     assert probe_interpreter(sys.executable).executable == sys.executable

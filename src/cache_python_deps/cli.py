@@ -6,7 +6,6 @@ and a non-zero exit, never a traceback. (The action does not go through click: s
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -17,7 +16,6 @@ from cache_python_deps import __version__
 from cache_python_deps.engine import Request, locate, run
 from cache_python_deps.errors import CachePythonDepsError
 from cache_python_deps.keys import CacheKind
-from cache_python_deps.reporting import explain_text, report_dict
 from cache_python_deps.tools import TOOL_NAMES
 
 ENV_PREFIX = "CPD"
@@ -135,7 +133,13 @@ def main(
         return
     if output == "key":
         click.echo(result.keys.primary)
-    elif output == "json":
+        return
+    # Reports are imported only when asked for: --print-key is the hot path.
+    from cache_python_deps.reporting import explain_text, report_dict  # noqa: PLC0415
+
+    if output == "json":
+        import json  # noqa: PLC0415
+
         click.echo(json.dumps(report_dict(result), indent=2, sort_keys=True))
     else:
         click.echo(explain_text(result))

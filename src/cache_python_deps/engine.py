@@ -15,7 +15,6 @@ from cache_python_deps.errors import CacheDirectoryError, CachePythonDepsError
 from cache_python_deps.identity import Identity, derive_identity
 from cache_python_deps.interpreter import InterpreterInfo, probe_interpreter
 from cache_python_deps.keys import CacheKeys, CacheKind, compose_keys
-from cache_python_deps.subprocesses import BoundedRunError, run_bounded
 from cache_python_deps.tools import detect_tool, get_tool
 from cache_python_deps.tools.base import CacheContext, OSFamily, Tool
 
@@ -160,6 +159,8 @@ def run_lookup_command(command: str, environ: Mapping[str, str], cwd: Path) -> P
     Bounded like the probe: a deadline, a cap on its output, and its whole process group killed
     when it overruns, so nothing it started outlives the step.
     """
+    from cache_python_deps.subprocesses import BoundedRunError, run_bounded  # noqa: PLC0415
+
     shown = github.log_text(command, limit=200)
     try:
         # The workflow author's own command, run through the shell as they wrote it.

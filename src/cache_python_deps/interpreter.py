@@ -5,7 +5,6 @@ All subprocess and timeout handling lives here; everything downstream works on p
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -15,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from cache_python_deps.errors import ProbeError
-from cache_python_deps.subprocesses import BoundedRunError, run_bounded
 
 PROBE_SCRIPT = Path(__file__).with_name("probe.py")
 PROBE_TIMEOUT_SECONDS = 5.0
@@ -205,15 +203,16 @@ def is_running_interpreter(executable: Path) -> bool:
 def probe_in_process() -> InterpreterInfo:
     """The probe's facts about the running interpreter, without starting it again.
 
-    The answer goes through the probe's own JSON encoding and the same validation as a probe
-    run in a child process, so both paths give identical ``InterpreterInfo``.
+    The probe's facts go through the same validation as those of a probe run in a child
+    process (tests/test_probe_in_process.py checks that both paths give identical answers on
+    every real interpreter); skipping the JSON round trip and the imports of the child-process
+    path keeps this path, the usual one, fast.
     """
     from cache_python_deps import probe  # noqa: PLC0415 - only this path needs it
 
     try:
         # The probe is untyped: it runs on Python 2.7 too.
-        data = json.loads(probe.json_object(probe.collect()))  # type: ignore[no-untyped-call]
-        return InterpreterInfo.from_probe(data)
+        return InterpreterInfo.from_probe(probe.collect())  # type: ignore[no-untyped-call]
     except ValueError as error:  # pragma: no cover - the probe and its parser are ours
         raise ProbeError(f"the running interpreter gave an invalid probe result: {error}") from None
 
@@ -227,6 +226,9 @@ def probe_interpreter(python: str, *, timeout: float = PROBE_TIMEOUT_SECONDS) ->
     executable = resolve_interpreter(python)
     if is_running_interpreter(executable):
         return probe_in_process()
+    # Only this path starts a child: its imports cost nothing on the in-process one.
+    from cache_python_deps.subprocesses import BoundedRunError, run_bounded  # noqa: PLC0415
+
     marker = f"CPD-{os.urandom(8).hex()}"
     command = [str(executable), "-E", "-s", "-S", str(PROBE_SCRIPT), marker]
     try:
@@ -248,6 +250,8 @@ def probe_interpreter(python: str, *, timeout: float = PROBE_TIMEOUT_SECONDS) ->
 
 def parse_probe_output(stdout: bytes, marker: str, python: str) -> InterpreterInfo:
     """Find the framed JSON in the probe's stdout and validate it."""
+    import json  # noqa: PLC0415 - only a child's answer is JSON
+
     text = stdout.decode("utf-8", "replace")
     start = text.find(marker)
     end = text.find(marker, start + len(marker)) if start >= 0 else -1

@@ -418,8 +418,8 @@ def os_key_pattern() -> re.Pattern[str]:
     libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
     name, _, version = libc.partition(" ")
     return re.compile(
-        rf"cpd-1-linux-[a-z0-9.]+-{re.escape(platform.machine())}-64bit-"
-        rf"{re.escape(name + version)}"
+        rf"cpd-2-linux-[a-z0-9.]+-{re.escape(platform.machine())}-64bit-"
+        rf"{re.escape(name + version)}-"
     )
 
 
