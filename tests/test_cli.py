@@ -197,3 +197,15 @@ def test_a_file_as_project_directory_is_a_usage_error(project: Path, tmp_path: P
     assert out == ""
     assert "is a file" in err
     assert "Traceback" not in err
+
+
+def test_explain_shows_hostile_values_as_inert_text(tmp_path: Path, project: Path) -> None:
+    # A project directory whose name holds a line break, a workflow command and a terminal escape.
+    hostile = tmp_path / "p\n::error::x \x1b[31m"
+    hostile.mkdir()
+    (hostile / "requirements.txt").write_text("click\n")
+    code, out, _ = invoke("--explain", "--project-directory", str(hostile))
+    assert code == 0
+    assert "\x1b" not in out
+    assert not any(line.lstrip().startswith("::") for line in out.splitlines())
+    assert "p\\n::error::x \\x1b[31m" in out
