@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,3 +97,37 @@ def require_interpreter(name: str) -> Path:
             pytest.skip(message)
         pytest.fail(message + " (.ci/run installs it; see README)")
     return path
+
+
+@contextlib.contextmanager
+def fails_instead_of_blocking(seconds: int = 5) -> Iterator[None]:
+    """Raise AssertionError if the body blocks (reading a FIFO or a device) for ``seconds``."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise AssertionError(f"blocked for {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_as_user(
+    uid: int, command: list[str], *, cwd: Path | str, env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` as ``uid`` (its group too, no other groups); this process must be root."""
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        user=uid,
+        group=uid,
+        extra_groups=[],
+        timeout=timeout,
+    )

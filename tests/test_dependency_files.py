@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from cache_python_deps.dependency_files import (
 )
 from cache_python_deps.errors import DependencyHashError
 from cache_python_deps.safe_files import MAX_DEPENDENCY_FILE_BYTES
+from tests.support import fails_instead_of_blocking
 
 
 def test_digest_is_sha256_over_each_files_sha256_in_path_order(tmp_path: Path) -> None:
@@ -48,18 +48,9 @@ def test_an_unreadable_file_is_one_line_error(tmp_path: Path) -> None:
 
 @pytest.fixture
 def deadline() -> Iterator[None]:
-    """Fail, rather than hang, if reading a hostile file blocks."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise AssertionError("reading a hostile dependency file blocked")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(5)
-    try:
+    """Fail, rather than hang, if a read blocks."""
+    with fails_instead_of_blocking():
         yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.mark.usefixtures("deadline")

@@ -180,6 +180,7 @@ def test_graalpy_releases_are_stable_whatever_their_releaselevel_says(name: str)
     identity = derive_identity(info)
     assert identity.stability is Stability.STABLE
     assert "release" in identity.stability_reason
+    assert info.graalvm_version is not None
     assert identity.implementation == "graalpy" + info.graalvm_version
 
 

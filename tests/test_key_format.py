@@ -8,14 +8,19 @@ import pytest
 
 from cache_python_deps.identity import derive_identity
 from cache_python_deps.key_format import (
-    COMPONENT_NAMES,
     ORIGINAL_FORMAT,
     NotAKeyError,
     describe_diff,
     diff_keys,
     parse_key,
 )
-from cache_python_deps.keys import KEY_FORMAT_VERSION, CacheKeys, CacheKind, compose_keys
+from cache_python_deps.keys import (
+    COMPONENT_NAMES,
+    KEY_FORMAT_VERSION,
+    CacheKeys,
+    CacheKind,
+    compose_keys,
+)
 from tests.support import RECORDED_PROBES, load_recorded_probe
 
 PIP_312 = "cpd-2-linux-ubuntu24.04-x86_64-64bit-glibc2.39-cpython-cp312-3.12-pip.2-tool-0a1b2c"

@@ -10,6 +10,7 @@ from cache_python_deps.errors import DependencyHashError
 from cache_python_deps.identity import derive_identity
 from cache_python_deps.interpreter import VersionInfo
 from cache_python_deps.keys import (
+    COMPONENT_NAMES,
     MAX_DEPENDENCY_HASH_INPUT,
     MAX_KEY_LENGTH,
     NO_DEPENDENCY_FILES,
@@ -138,3 +139,7 @@ def test_dependency_hash_beyond_the_input_limit_is_refused() -> None:
 def test_keys_stay_within_the_length_limit_for_the_longest_input() -> None:
     keys = keys_for("graalpy-24.1.0-linux-x86_64", kind=CacheKind.VENV, dependency_hash="z" * 128)
     assert len(keys.primary) <= MAX_KEY_LENGTH
+
+
+def test_component_names_are_the_ones_compose_keys_makes() -> None:
+    assert tuple(component.name for component in keys_for().components) == COMPONENT_NAMES

@@ -17,6 +17,7 @@ import pytest
 
 from cache_python_deps.engine import ProjectDirectoryError, Request, locate
 from cache_python_deps.keys import CacheKind
+from tests.support import run_as_user
 
 NO_ENTRY_UID = 54321  # a uid with no entry in the password database
 SOURCE = Path(__file__).resolve().parent.parent / "src"
@@ -95,17 +96,11 @@ def test_no_home_at_all_is_a_one_line_error_not_a_traceback(tmp_path: Path) -> N
         "from cache_python_deps.cli import main\n"
         "main()\n"
     )
-    completed = subprocess.run(
+    completed = run_as_user(
+        NO_ENTRY_UID,
         [python, "-I", "-c", script, "--python", python, "--print-key"],
         cwd="/",
         env={"PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        check=False,
-        user=NO_ENTRY_UID,
-        group=NO_ENTRY_UID,
-        extra_groups=[],
-        timeout=60,
     )
     line = _one_line_error(completed)
     assert "no home directory" in line and "set HOME" in line

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from cache_python_deps.cache_entries import CacheEntry, CacheListing, CacheUsage, Lookup
-from cache_python_deps.key_format import COMPONENT_NAMES
+from cache_python_deps.keys import COMPONENT_NAMES
 from cache_python_deps.miss_report import (
     DEFAULT_STORAGE_LIMIT_BYTES,
     MissReport,

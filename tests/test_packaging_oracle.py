@@ -22,8 +22,8 @@ from packaging import tags
 from cache_python_deps.identity import abi_tag, architecture, derive_identity
 from cache_python_deps.interpreter import InterpreterInfo, probe_interpreter
 from tests.support import (
-    RECORDED_PROBES,
     REAL_INTERPRETERS,
+    RECORDED_PROBES,
     load_recorded_probe,
     require_interpreter,
 )

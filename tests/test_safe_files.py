@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -14,22 +13,14 @@ import pytest
 
 from cache_python_deps.errors import UnreadableFileError
 from cache_python_deps.safe_files import read_regular_file, read_text_file
+from tests.support import fails_instead_of_blocking
 
 
 @pytest.fixture(autouse=True)
 def deadline() -> Iterator[None]:
     """Fail, rather than hang, if a read blocks."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise AssertionError("a read blocked")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(5)
-    try:
+    with fails_instead_of_blocking():
         yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def test_a_regular_file_within_the_limit_is_read_whole(tmp_path: Path) -> None:

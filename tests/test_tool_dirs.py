@@ -30,6 +30,7 @@ from cache_python_deps.tools import get_tool
 from cache_python_deps.tools.base import CacheContext, OSFamily
 from cache_python_deps.tools.pipenv import parse_dotenv
 from cache_python_deps.tools.poetry import config_directory as poetry_config_directory
+from tests.support import run_as_user
 from tests.toolsenv import platformdirs_target, tool_executable
 
 HOMES: dict[OSFamily, str] = {"linux": "/home/u", "macos": "/Users/u", "windows": "C:\\Users\\u"}
@@ -1014,19 +1015,7 @@ def _no_home_user() -> int:
 
 def _run_as(uid: int, command: list[str], cwd: Path, env: dict[str, str]) -> str:
     """What ``command`` prints last, run as ``uid``."""
-    completed = subprocess.run(
-        command,
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        user=uid,
-        group=uid,
-        extra_groups=[],
-        timeout=60,
-    )
-    return _printed(completed)
+    return _printed(run_as_user(uid, command, cwd=cwd, env=env))
 
 
 @pytest.fixture

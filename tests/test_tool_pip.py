@@ -40,6 +40,7 @@ from cache_python_deps.tools.pip import (
     read_config_file,
     vendored_platformdirs,
 )
+from tests.support import run_as_user
 
 HOST_FAMILY: OSFamily = (
     "windows" if sys.platform == "win32" else "macos" if sys.platform == "darwin" else "linux"
@@ -1076,18 +1077,7 @@ except CacheDirectoryError as error:
 
 
 def _run_as_other_user(command: list[str], environ: dict[str, str], cwd: Path) -> str:
-    completed = subprocess.run(
-        command,
-        env=environ,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        user=OTHER_UID,
-        group=OTHER_UID,
-        extra_groups=[],
-        timeout=120,
-    )
+    completed = run_as_user(OTHER_UID, command, cwd=cwd, env=environ, timeout=120)
     return f"{completed.returncode}\n{completed.stdout}{completed.stderr}"
 
 

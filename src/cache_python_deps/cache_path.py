@@ -29,8 +29,9 @@ from __future__ import annotations
 import ntpath
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final
 
 from cache_python_deps.errors import UnsafeCachePathError
@@ -230,3 +231,27 @@ def home_directories(
 
 def _absolute(path: str) -> bool:
     return posixpath.isabs(path) or bool(ntpath.splitdrive(path)[0])
+
+
+# The I/O edge of this module: facts read from the system, for the callers to pass in.
+
+
+def password_database_homes() -> list[str]:
+    """Every user's home directory from the password database (none on Windows)."""
+    try:
+        import pwd  # noqa: PLC0415 - POSIX only
+    except ImportError:  # pragma: no cover - Windows
+        return []
+    try:
+        return [entry.pw_dir for entry in pwd.getpwall()]
+    except OSError:  # pragma: no cover - an unreadable password database
+        return []
+
+
+def runner_trees(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The runner's tool cache (setup-python's interpreters) and the action's own checkout."""
+    return tuple(
+        value
+        for value in (environ.get("RUNNER_TOOL_CACHE"), environ.get("GITHUB_ACTION_PATH"))
+        if value and Path(value).is_absolute()
+    )

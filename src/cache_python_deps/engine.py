@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cache_python_deps import github
-from cache_python_deps.cache_path import PathFacts, home_directories, validate_cache_path
+from cache_python_deps.cache_path import (
+    PathFacts,
+    home_directories,
+    password_database_homes,
+    runner_trees,
+    validate_cache_path,
+)
 from cache_python_deps.dependency_files import hash_dependency_files
 from cache_python_deps.errors import CacheDirectoryError, CachePythonDepsError
 from cache_python_deps.identity import Identity, derive_identity
@@ -196,29 +202,14 @@ def run_lookup_command(command: str, environ: Mapping[str, str], cwd: Path) -> P
     return directory if directory.is_absolute() else (cwd / directory).absolute()
 
 
-def _password_database_homes() -> list[str]:
-    try:
-        import pwd  # noqa: PLC0415 - POSIX only
-    except ImportError:  # pragma: no cover - Windows
-        return []
-    try:
-        return [entry.pw_dir for entry in pwd.getpwall()]
-    except OSError:  # pragma: no cover - an unreadable password database
-        return []
-
-
 def path_facts(request: Request, os_family: OSFamily) -> PathFacts:
     """What the cache directory is checked against, from the runner's variables and the system."""
     environ = request.environ
     homes = home_directories(
         (str(request.home), environ.get("HOME"), environ.get("USERPROFILE")),
-        _password_database_homes() if os_family != "windows" else [],
+        password_database_homes() if os_family != "windows" else [],
     )
-    protected = tuple(
-        value
-        for value in (environ.get("RUNNER_TOOL_CACHE"), environ.get("GITHUB_ACTION_PATH"))
-        if value and Path(value).is_absolute()
-    )
+    protected = runner_trees(environ)
     workspace = environ.get("GITHUB_WORKSPACE") or str(request.project_directory)
     return PathFacts(
         windows=os_family == "windows", homes=homes, workspace=workspace, protected=protected

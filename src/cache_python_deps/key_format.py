@@ -24,23 +24,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from cache_python_deps.errors import CachePythonDepsError
+from cache_python_deps.keys import COMPONENT_NAMES
 
-# This project's component names, in key order (as keys.identity_components/compose_keys name them).
-COMPONENT_NAMES: Final = (
-    "prefix",
-    "key format",
-    "os",
-    "os release",
-    "architecture",
-    "pointer size",
-    "libc",
-    "implementation",
-    "abi tag",
-    "abi epoch",
-    "tool",
-    "cache kind",
-    "dependencies",
-)
 KNOWN_FORMATS: Final = ("1", "2")
 ORIGINAL_FORMAT: Final = "original"
 

@@ -27,6 +27,7 @@ import enum
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Final
 
 from cache_python_deps.errors import DependencyHashError
 from cache_python_deps.identity import Identity, normalize
@@ -39,6 +40,23 @@ MAX_VERBATIM_DEPENDENCY_HASH = 128
 # Refuse absurd input outright rather than hash megabytes of it.
 MAX_DEPENDENCY_HASH_INPUT = 64 * 1024
 NO_DEPENDENCY_FILES = "nodeps"
+
+# The names of a key's components, in key order (compose_keys makes them, in this order).
+COMPONENT_NAMES: Final = (
+    "prefix",
+    "key format",
+    "os",
+    "os release",
+    "architecture",
+    "pointer size",
+    "libc",
+    "implementation",
+    "abi tag",
+    "abi epoch",
+    "tool",
+    "cache kind",
+    "dependencies",
+)
 
 _VERBATIM_DEPENDENCY_HASH = re.compile(r"[A-Za-z0-9._+=-]+")
 _VALID_KEY = re.compile(r"[^\s,]+")

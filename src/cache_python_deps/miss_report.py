@@ -32,7 +32,6 @@ from cache_python_deps.cache_entries import (
 )
 from cache_python_deps.errors import CachePythonDepsError
 from cache_python_deps.key_format import (
-    COMPONENT_NAMES,
     INTERPRETER_COMPONENTS,
     PLATFORM_COMPONENTS,
     KeyDiff,
@@ -40,6 +39,7 @@ from cache_python_deps.key_format import (
     diff_keys,
     parse_key,
 )
+from cache_python_deps.keys import COMPONENT_NAMES
 from cache_python_deps.safe_files import read_text_file
 
 # Every key this project writes starts so (formats 1 and 2 alike): one listing covers them all.

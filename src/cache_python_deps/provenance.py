@@ -26,29 +26,13 @@ from typing import Any, Final
 
 from cache_python_deps import __version__
 from cache_python_deps.errors import UnreadableFileError
-from cache_python_deps.keys import MAX_KEY_LENGTH, CacheKeys, validate_key
+from cache_python_deps.keys import COMPONENT_NAMES, MAX_KEY_LENGTH, CacheKeys, validate_key
 from cache_python_deps.safe_files import read_text_file
 
 RECORD_NAME: Final = ".cache-python-deps.json"
 RECORD_FORMAT: Final = 1
 MAX_RECORD_BYTES: Final = 64 * 1024
 
-# Key components as compose_keys names them; the record lists them in this order.
-COMPONENT_NAMES: Final = (
-    "prefix",
-    "key format",
-    "os",
-    "os release",
-    "architecture",
-    "pointer size",
-    "libc",
-    "implementation",
-    "abi tag",
-    "abi epoch",
-    "tool",
-    "cache kind",
-    "dependencies",
-)
 # Every component but these says which interpreter and cache an entry is for.
 NOT_IDENTITY: Final = frozenset({"dependencies"})
 

@@ -33,7 +33,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cache_python_deps.cache_path import PathFacts, home_directories, path_problem
+from cache_python_deps.cache_path import (
+    PathFacts,
+    home_directories,
+    password_database_homes,
+    path_problem,
+    runner_trees,
+)
 from cache_python_deps.errors import PruneFailedError, PruneRefusedError
 from cache_python_deps.tools import get_tool
 from cache_python_deps.tools._removal import DIR_FD_SUPPORTED, mount_points, open_cache_tree
@@ -68,17 +74,6 @@ def _refuse(directory: Path | str, reason: str) -> PruneRefusedError:
     return PruneRefusedError(f"refusing to prune {_shown(directory)}: {reason}")
 
 
-def _password_database_homes() -> list[str]:
-    try:
-        import pwd  # noqa: PLC0415 - POSIX only
-    except ImportError:  # pragma: no cover - Windows
-        return []
-    try:
-        return [entry.pw_dir for entry in pwd.getpwall()]
-    except OSError:  # pragma: no cover - an unreadable password database
-        return []
-
-
 def protected_places(
     environ: Mapping[str, str] | None = None,
     *,
@@ -94,13 +89,9 @@ def protected_places(
     environ = os.environ if environ is None else environ
     homes = home_directories(
         (str(Path("~").expanduser()), environ.get("HOME"), environ.get("USERPROFILE")),
-        _password_database_homes() if password_homes is None else password_homes,
+        password_database_homes() if password_homes is None else password_homes,
     )
-    protected = tuple(
-        os.path.realpath(value)
-        for value in (environ.get("RUNNER_TOOL_CACHE"), environ.get("GITHUB_ACTION_PATH"))
-        if value and Path(value).is_absolute()
-    )
+    protected = tuple(os.path.realpath(tree) for tree in runner_trees(environ))
     facts = PathFacts(
         windows=os.name == "nt",
         homes=tuple(sorted({*homes, *(os.path.realpath(home) for home in homes)})),
