@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: run.sh PATH/TO/keys.py|record.py|prune.py  (full paths: on Windows the action path has
+# Usage: run.sh PATH/TO/launch.py keys|record|prune  (a full path: on Windows the action path has
 # backslashes, which dirname would not split)
 #
 # Runs one step of the action's own code with a Python >= 3.10 already on the runner: the one
@@ -19,6 +19,7 @@ set -uo pipefail
 # together with everything it started.
 set -m
 script=$1
+step=$2
 start_limit=${CPD_START_SECONDS:-20}
 total_limit=${CPD_STEP_SECONDS:-170}
 
@@ -49,7 +50,7 @@ watchdog() {
 run_candidate() {
   local candidate=$1 child dog
   rm -f "$started" "$done_file"
-  CPD_STARTED_FILE=$started CPD_DONE_FILE=$done_file "$candidate" -E -s -S "$script" </dev/null &
+  CPD_STARTED_FILE=$started CPD_DONE_FILE=$done_file "$candidate" -E -s -S "$script" "$step" </dev/null &
   child=$!
   watchdog "$child" &
   dog=$!
@@ -92,7 +93,7 @@ message="cache-python-deps needs a working Python 3.10 or newer on the runner (t
 message=${message//%/%25}
 message=${message//$'\r'/%0D}
 message=${message//$'\n'/%0A}
-if [[ "$script" == *keys.py ]] && [ -n "${GITHUB_OUTPUT:-}" ]; then
+if [ "$step" = keys ] && [ -n "${GITHUB_OUTPUT:-}" ]; then
   # Builtins only (PATH may be bare here): 8 x 15 random bits as 32 hex digits.
   printf -v delimiter 'CPD_EOF_%04x%04x%04x%04x%04x%04x%04x%04x' \
     "$RANDOM" "$RANDOM" "$RANDOM" "$RANDOM" "$RANDOM" "$RANDOM" "$RANDOM" "$RANDOM"

@@ -16,7 +16,7 @@ from tests.test_github_mode import parse_outputs
 REPO = Path(__file__).resolve().parent.parent
 RUN_SH = REPO / "action" / "run.sh"
 BASH = shutil.which("bash") or "/bin/bash"
-KEYS_PY = REPO / "action" / "keys.py"
+LAUNCHER = REPO / "action" / "launch.py"
 
 
 def run_action(
@@ -37,7 +37,7 @@ def run_action(
         **extra,
     }
     completed = subprocess.run(
-        [BASH, str(RUN_SH), str(KEYS_PY)],
+        [BASH, str(RUN_SH), str(LAUNCHER), "keys"],
         env=env,
         capture_output=True,
         text=True,
@@ -242,3 +242,14 @@ def test_a_deliberate_failure_is_not_retried_with_another_python(tmp_path: Path)
     )
     assert completed.returncode == 1
     assert completed.stdout.count("::error title=cache-python-deps::") == 1
+
+
+def test_the_launcher_refuses_an_unknown_step_in_one_line(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-E", "-s", "-S", str(LAUNCHER), "nope"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr == "usage: launch.py keys|record|prune (not 'nope')\n"

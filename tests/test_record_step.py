@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cache_python_deps.action import main, record_main
+from cache_python_deps.action import main
 from cache_python_deps.provenance import RECORD_NAME, parse_record, read_record
+from cache_python_deps.restored import record_main
 from tests.markdown_check import foreign_elements, rendered_elements
 from tests.test_github_mode import parse_outputs
 

@@ -20,11 +20,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from cache_python_deps import github, provenance
 from cache_python_deps.errors import CachePythonDepsError
 from cache_python_deps.github import StepIO
 from cache_python_deps.provenance import Record
+from cache_python_deps.step import run_step
 
 # How the differences between a restored entry and this job read, component by component.
 _DIFFERENCE_WORDS = {
@@ -208,3 +210,12 @@ def check_restored(step: StepIO) -> None:
             step.annotate("notice", report.notice)
         markdown += "\n\n" + report.summary_markdown
     step.write_summary(markdown)
+
+
+def record_main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None) -> int:
+    """The step after the restore: provenance, cache-matched-key, this job's record, misses."""
+
+    def warn(step: StepIO, message: str) -> None:
+        step.annotate("warning", message)
+
+    return run_step(environ, stdout, check_restored, warn)

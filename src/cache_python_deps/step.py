@@ -1,0 +1,126 @@
+"""Running one step of the action: its inputs, its failures, and its exit status.
+
+Every step (the keys step in action.py, the record step in restored.py, the prune sub-action)
+runs through ``run_step``: any failure, expected or not, is one line; ``fail-on-error`` decides
+whether it fails the step or only skips caching. ``launch`` tells ``action/run.sh`` that the
+action's own code ran to its end (see run.sh), which is how a broken interpreter is told apart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TextIO
+
+from cache_python_deps import github
+from cache_python_deps.errors import CachePythonDepsError
+from cache_python_deps.github import StepIO
+
+TRUE_WORDS = ("true", "1", "yes", "on")
+FALSE_WORDS = ("false", "0", "no", "off", "")
+
+
+class InputError(CachePythonDepsError):
+    """An action input has a value the action does not accept."""
+
+
+def _input_name(variable: str) -> str:
+    return variable.removeprefix("CPD_").lower().replace("_", "-")
+
+
+def choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = environ.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise InputError(
+            f"input {_input_name(name)} is {github.log_text(value, 100)!r}; "
+            f"expected one of: {', '.join(choices)}"
+        )
+    return value
+
+
+def flag(environ: Mapping[str, str], name: str, *, default: bool = False) -> bool:
+    value = environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value not in TRUE_WORDS + FALSE_WORDS:
+        raise InputError(
+            f"input {_input_name(name)} is {github.log_text(value, 100)!r}; expected true or false"
+        )
+    return value in TRUE_WORDS
+
+
+def unexpected(error: Exception) -> str:
+    """One line for an error no check anticipated (a bug, or an OS failure)."""
+    if isinstance(error, OSError) and error.strerror:
+        where = f": {error.filename}" if error.filename else ""
+        return f"{error.strerror}{where}"
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"unexpected {type(error).__name__}: {first_line}".rstrip(": ")
+
+
+def run_step(
+    environ: Mapping[str, str] | None,
+    stdout: TextIO | None,
+    body: Callable[[StepIO], None],
+    on_failure: Callable[[StepIO, str], None],
+    *,
+    failed: str = "caching skipped",
+    title: str = github.TITLE,
+    error_prefix: str = "",
+) -> int:
+    """Run one step's body; any failure is one line, and fail-on-error decides the status.
+
+    Without fail-on-error, ``on_failure`` gets ``"<failed>: <message>"`` and the step succeeds;
+    with it, the message (after ``error_prefix``) is an error annotation and the step fails.
+    """
+    step = StepIO.from_environment(os.environ if environ is None else environ, stdout or sys.stdout)
+    try:
+        flag(step.environ, "CPD_FAIL_ON_ERROR")  # an invalid value is reported like any bad input
+        body(step)
+    except Exception as error:  # a cache problem must not break the build
+        message = (
+            str(error)
+            if isinstance(error, (CachePythonDepsError, github.OutputError))
+            else unexpected(error)
+        )
+        if step.fail_on_error:
+            step.annotate("error", error_prefix + message, title=title)
+            return 1
+        on_failure(step, f"{failed}: {message}")
+    return 0
+
+
+def launch(step: Callable[[], int]) -> int:
+    """Run a step for action/run.sh and tell it, through ``CPD_DONE_FILE``, that it finished."""
+    status = step()
+    done = os.environ.get("CPD_DONE_FILE")
+    if done:
+        with contextlib.suppress(OSError):
+            Path(done).write_text(f"{status}\n", encoding="ascii")
+    return status
+
+
+def launch_named(arguments: list[str]) -> int:
+    """``launch`` the step named by the launcher's argument (keys, record or prune).
+
+    Each step's module is imported only when its step runs: the record step never loads the
+    key engine.
+    """
+    name = arguments[0] if len(arguments) == 1 else ""
+    if name == "keys":
+        from cache_python_deps.action import main  # noqa: PLC0415
+
+        return launch(main)
+    if name == "record":
+        from cache_python_deps.restored import record_main  # noqa: PLC0415
+
+        return launch(record_main)
+    if name == "prune":
+        from cache_python_deps.action import prune_main  # noqa: PLC0415
+
+        return launch(prune_main)
+    sys.stderr.write(f"usage: launch.py keys|record|prune (not {' '.join(arguments)!r})\n")
+    return 2
