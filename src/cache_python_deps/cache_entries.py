@@ -17,19 +17,19 @@ This runs in the action after a cache miss, where it must never slow the job dow
 
 from __future__ import annotations
 
-import email.message
-import http.client
 import json
 import re
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import IO, Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
+
+if TYPE_CHECKING:  # the HTTP modules load only when a request is made (see _Client)
+    import urllib.error
+    import urllib.request
 
 DEFAULT_TIMEOUT: Final = 2.0
 DEFAULT_MAX_PAGES: Final = 3
@@ -215,24 +215,30 @@ def _rels(link_part: str) -> list[str]:
     return match.group(1).split() if match else []
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Refuse redirects: a 3xx is an error, and the token is never sent to another address."""
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: email.message.Message,
-        newurl: str,
-    ) -> None:
-        return None
-
-
 def _opener() -> urllib.request.OpenerDirector:
+    """An opener that refuses redirects: a 3xx is an error, and the token never goes elsewhere.
+
+    The HTTP modules (and ssl) are imported here, by the first request: a run that makes none
+    (an exact hit, no token) never pays for them.
+    """
+    import email.message  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+    from typing import IO  # noqa: PLC0415
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(
+            self,
+            req: urllib.request.Request,
+            fp: IO[bytes],
+            code: int,
+            msg: str,
+            headers: email.message.Message,
+            newurl: str,
+        ) -> None:
+            return None
+
     # build_opener keeps the proxy handler (HTTPS_PROXY on self-hosted runners).
-    return urllib.request.build_opener(_NoRedirect())
+    return urllib.request.build_opener(NoRedirect())
 
 
 def _http_reason(error: urllib.error.HTTPError) -> str:
@@ -273,6 +279,10 @@ class _Client:
 
     def get(self, path: str, query: Mapping[str, str | int]) -> tuple[object, str | None]:
         """The decoded JSON of ``GET <base>/<path>?<query>``, and its ``Link`` header."""
+        import http.client  # noqa: PLC0415 - loaded by _opener already
+        import urllib.error  # noqa: PLC0415
+        import urllib.request  # noqa: PLC0415
+
         url = f"{self.base}/{path}"
         if query:
             url += "?" + urllib.parse.urlencode(query)
@@ -314,6 +324,8 @@ class _Client:
 
 
 def _network_reason(error: BaseException) -> str:
+    import urllib.error  # noqa: PLC0415 - loaded by the request that failed
+
     if isinstance(error, TimeoutError) or "timed out" in str(error):
         return "the API did not answer in time"
     if isinstance(error, urllib.error.URLError):
