@@ -137,6 +137,21 @@ def test_restore_only_takes_the_matched_key_from_actions_cache_restore(tmp_path:
     assert not (job.directory / RECORD_NAME).exists()
 
 
+def test_restore_only_of_an_entry_without_a_record_names_what_actions_cache_restore_matched(
+    tmp_path: Path,
+) -> None:
+    job = Job(tmp_path)
+    job.directory.mkdir(parents=True)
+    (job.directory / "wheels").mkdir()
+    outputs = job.record_step("false", CPD_SAVE="false", CPD_RESTORE_MATCHED_KEY="k-from-restore")
+    assert outputs["cache-matched-key"] == "k-from-restore"
+    # The note agrees with the output: the entry is known, though it has no record.
+    for said in (job.printed, job.summary.read_text()):
+        assert "no provenance record" in said
+        assert "k-from-restore" in said
+        assert "unknown" not in said
+
+
 def _tamper(directory: Path, **components: str) -> None:
     path = directory / RECORD_NAME
     data = json.loads(path.read_text())

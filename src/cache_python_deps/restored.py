@@ -98,10 +98,15 @@ def inspect_restored(
     if found.problem:
         warnings.append(f"the restored entry's record was ignored: {found.problem}")
     if restored is None:
+        if hit == "true":
+            which = "the primary key (exact hit)"
+        elif matched:
+            which = f"{matched} (actions/cache/restore's matched key)"
+        else:
+            which = "unknown"
         notes.append(
             "the restored entry has no provenance record (saved before records existed, or its "
-            "directory was emptied): which entry it was is "
-            + ("the primary key (exact hit)" if hit == "true" else "unknown")
+            f"directory was emptied): which entry it was is {which}"
         )
         return RestoreOutcome(matched, None, tuple(notes), tuple(warnings))
     foreign = restored.identity_differences(this_job)

@@ -28,6 +28,12 @@ Layout and conventions
   :meth:`ActRun.output` reads one output. Values go through ``env:``, never as ``${{ }}`` inside
   ``run:`` (template injection; zizmor checks it). Anything else a workflow wants checked can be
   written as files into ``E2E_ARTIFACTS_DIR`` (see :attr:`ActRun.artifacts_dir`).
+* Every run gets its own ``GITHUB_RUN_ID`` (:attr:`ActRun.run_id`, unique in this process), as
+  every workflow run on GitHub does; act itself would say ``1`` for every run.
+* Job summaries: act gives each step (each inner step of a composite too) an empty
+  ``GITHUB_STEP_SUMMARY`` file and, after the step, prints what the step wrote to it in the log
+  (``⚙  Summary - <markdown>``); no file keeps the job's summary. :meth:`ActRun.step_summaries`
+  reads them back from the log, by step name.
 * The job inherits this process's environment (PATH, HOME, ...) minus ``GITHUB_*``,
   ``RUNNER_*``, ``ACTIONS_*``, ``INPUT_*`` and ``STATE_*``; ``env`` adds or overrides variables
   through ``act --env`` (visible both to scripts and to ``${{ env.NAME }}``).
@@ -48,6 +54,16 @@ What act (0.2.89, ``-self-hosted``) does differently from GitHub, seen here
   picks no runtime by that field. The stand-in keeps to what Node 20 runs.
 * act's cache server ignores branch scoping (an entry saved on ``refs/heads/a`` is an exact hit
   on ``refs/heads/b``) and stores keys lowercased.
+* ``GITHUB_API_URL`` is ``https://api.github.com`` (unreachable offline); ``--env
+  GITHUB_API_URL=...`` overrides it, ``github.api_url`` included, so a job can be pointed at a
+  local stand-in of the REST API (``tests/github_api_server.py``).
+* ``github.token`` is empty unless the ``GITHUB_TOKEN`` secret is given (``--secret
+  GITHUB_TOKEN=...``); act masks secrets in its log as ``***`` unless ``--insecure-secrets``.
+* ``--github-instance ghes.example.com`` plays GitHub Enterprise Server: ``GITHUB_SERVER_URL``
+  ``https://ghes.example.com``, ``GITHUB_API_URL`` ``https://ghes.example.com/api/v3``; the
+  ``--local-repository`` mappings still apply.
+* The job folder (``GITHUB_WORKSPACE``, under the action cache) is removed after the job: a
+  workflow that needs its path checked reports it as an output.
 
 Typical use: :class:`ActSession` (one workspace, one cache server, numbered runs)::
 
@@ -62,6 +78,7 @@ Typical use: :class:`ActSession` (one workspace, one cache server, numbered runs
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -335,6 +352,7 @@ class ActRun:
     result_file: Path
     artifacts_dir: Path
     timed_out: bool = False
+    run_id: str = ""
 
     @property
     def ok(self) -> bool:
@@ -396,8 +414,58 @@ class ActRun:
         """
         return _SET_OUTPUT.findall(self.log)
 
+    def step_summaries(self) -> list[tuple[str, str]]:
+        """``(step name, markdown)`` for every step that wrote to ``GITHUB_STEP_SUMMARY``.
+
+        Read from the log, where act prints each step's summary right after the line saying the
+        step finished (see the module docstring). A composite action's inner steps appear by
+        their own names, then the composite once more under its own name (``owner/name@ref``)
+        with what its last inner step wrote.
+        """
+        summaries: list[tuple[str, str]] = []
+        step = ""
+        block: list[str] | None = None
+        for line in self.log.splitlines():
+            prefixed = _JOB_LINE.match(line)
+            if prefixed is None:
+                if block is not None:
+                    block.append(line)
+                continue
+            if block is not None:
+                summaries.append((step, "\n".join(block).strip("\n")))
+                block = None
+            rest = prefixed.group(1)
+            finished = _STEP_END.match(rest)
+            if finished is not None:
+                step = finished.group(1)
+                continue
+            summary = _SUMMARY_START.match(rest)
+            if summary is not None:
+                block = [summary.group(1)]
+        if block is not None:
+            summaries.append((step, "\n".join(block).strip("\n")))
+        return summaries
+
+    def step_summary(self, step_name: str) -> str:
+        """The summary one step wrote (the first step of that name); AssertionError if none."""
+        for name, markdown in self.step_summaries():
+            if name == step_name:
+                return markdown
+        names = sorted({name for name, _ in self.step_summaries()})
+        raise AssertionError(
+            f"no job summary from step {step_name!r} (steps with one: {names})\n{self.log_tail()}"
+        )
+
 
 _SET_OUTPUT = re.compile(r"::set-output:: ([^=\s]+)=(.*)$", re.MULTILINE)
+# act's log: "[<workflow>/<job>] <text>" for its own lines; a summary's further lines are bare.
+_JOB_LINE = re.compile(r"\[[^\]\n]+/[^\]\n]+\] (.*)$")
+_STEP_END = re.compile(
+    r"\s*(?:✅|❌)\s+(?:Success|Failure) - (?:Pre |Main |Post )?(.*?)(?: \[[^\]]*\])?$"
+)
+_SUMMARY_START = re.compile(r"\s*⚙  Summary - (.*)$")
+# GITHUB_RUN_ID of each run: unique in this process, far from act's own "1".
+_RUN_IDS = itertools.count(7_000_001)
 
 
 def _job_environment(overrides: Mapping[str, str]) -> dict[str, str]:
@@ -470,6 +538,7 @@ def run_workflow(
     repositories.update(local_repositories or {})
 
     job_env = {
+        "GITHUB_RUN_ID": str(next(_RUN_IDS)),
         RESULT_FILE_VAR: str(result_file),
         ARTIFACTS_DIR_VAR: str(artifacts_dir),
         **(env or {}),
@@ -548,6 +617,7 @@ def run_workflow(
         result_file=result_file,
         artifacts_dir=artifacts_dir,
         timed_out=timed_out,
+        run_id=job_env["GITHUB_RUN_ID"],
     )
 
 
@@ -654,6 +724,18 @@ class CacheEntry:
             check=True,
         )
         return completed.stdout.splitlines()
+
+    def read_member(self, member: str) -> bytes:
+        """The content of one file of the entry's archive (a name :meth:`members` lists)."""
+        if self.archive is None:
+            raise HarnessError(f"entry {self.key!r} has no archive")
+        completed = subprocess.run(
+            ["tar", "-xOf", str(self.archive), "-P", "--use-compress-program", "unzstd", member],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=True,
+        )
+        return completed.stdout
 
 
 def read_cache_entries(cache_server_dir: Path) -> list[CacheEntry]:

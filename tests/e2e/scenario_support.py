@@ -10,7 +10,10 @@
 * :func:`pip_run`: one job of ``action-pip.yml``; :func:`make_seed` runs a first one whose
   cache server later tests start from (:meth:`Seed.new_session`), so it runs once per module.
 * Cache contents are checked on the server's side too: :func:`stored_keys`,
-  :func:`entry_members`.
+  :func:`entry_members`, :func:`entry_record`.
+* What the action said: :func:`workflow_annotations` (with titles), :func:`record_summary`
+  (the job summary of its record step), :func:`cache_steps_run` (which of its inner cache
+  steps ran).
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ import base64
 import functools
 import hashlib
 import http.server
+import json
 import os
 import platform
 import re
 import shutil
 import threading
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +51,17 @@ VENV_WORKFLOW = "action-venv.yml"
 ORIGINAL_USAGE_WORKFLOW = "action-original-usage.yml"
 CPD_STEP = "cpd"  # the id of the action's step in every action-*.yml workflow
 MARKER = "e2e-marker.txt"  # what the workflows write into the cache directory after a miss
+#: The provenance record the action keeps in the cached directory (src/.../provenance.py).
+RECORD_FILE = ".cache-python-deps.json"
+#: What the workflows copy the record into ($E2E_ARTIFACTS_DIR) after the action's steps.
+RECORD_ARTIFACT = "record.json"
+#: Names of the action's inner steps (action.yml), as act logs them.
+KEYS_STEP_NAME = "Compute ABI-exact cache keys"
+RESTORE_AND_SAVE_STEP_NAME = "Restore the cache (saved at the end of the job)"
+RESTORE_ONLY_STEP_NAME = "Restore the cache (never saved)"
+RECORD_STEP_NAME = "Check what was restored"
+#: The title of the job summary's miss explanation (src/.../miss_report.py).
+MISS_REPORT_TITLE = "### cache-python-deps: why no exact hit"
 
 SAMPLE_PROJECT = "e2e-sample"
 SAMPLE_VERSION = "1.0"
@@ -298,14 +313,17 @@ def pip_run(
     event: str = "push",
     event_payload: Mapping[str, Any] | None = None,
     inputs: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+    extra_args: Iterable[str] = (),
 ) -> ActRun:
     """One job of action-pip.yml: a new runner (``clear`` removed first, as on a new machine).
 
-    ``inputs`` are further E2E_* variables by their suffix, e.g. ``{"SAVE_CACHE": "false"}``.
+    ``inputs`` are further E2E_* variables by their suffix, e.g. ``{"SAVE_CACHE": "false"}``;
+    ``env`` other job variables (``GITHUB_API_URL``), ``extra_args`` further act options.
     """
     if clear is not None:
         shutil.rmtree(clear, ignore_errors=True)
-    env = {
+    job_env = {
         "E2E_PYTHON": str(python),
         "E2E_DEPS_HASH_B64": encode_dependency_hash(dependency_hash),
         "E2E_PAYLOAD": payload,
@@ -314,10 +332,11 @@ def pip_run(
     }
     return session.run(
         PIP_WORKFLOW,
-        env=env,
+        env={**job_env, **(env or {})},
         event=event,
         event_payload=event_payload,
         cache_actions=pinned_cache_actions(),
+        extra_args=extra_args,
     )
 
 
@@ -341,8 +360,15 @@ class Seed:
 
     @property
     def files(self) -> int:
-        """Regular files in the saved entry (pip's HTTP cache and the marker)."""
+        """Regular files in the saved entry (pip's HTTP cache, the marker, the record)."""
         return sum(1 for name in entry_members(self.session, self.key) if not name.endswith("/"))
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The provenance record inside the saved entry."""
+        record = entry_record(self.session, self.key)
+        assert record is not None, f"the seed's entry {self.key!r} holds no provenance record"
+        return record
 
     def new_session(self, tmp_path: Path) -> ActSession:
         """A session under ``tmp_path / "act"`` whose cache server is a copy of the seed's.
@@ -411,6 +437,76 @@ def workflow_commands(run: ActRun, level: str) -> list[str]:
     """Messages of the ``::<level> ...::message`` workflow commands in the log."""
     pattern = re.compile(rf"::{level}(?: [^:]*)?::(.*)$", re.MULTILINE)
     return [match.group(1).strip() for match in pattern.finditer(run.log)]
+
+
+def workflow_annotations(run: ActRun, level: str) -> list[tuple[str, str]]:
+    """``(title, message)`` of the ``::<level> title=...::message`` commands in the log."""
+    pattern = re.compile(rf"::{level}(?: title=([^:]*))?::(.*)$", re.MULTILINE)
+    return [
+        (unescape_property(match.group(1) or ""), match.group(2).strip())
+        for match in pattern.finditer(run.log)
+    ]
+
+
+def unescape_property(value: str) -> str:
+    """A workflow-command property as the runner decodes it (``%3A`` -> ``:``...)."""
+    for escaped, plain in (("%3A", ":"), ("%2C", ","), ("%0D", "\r"), ("%0A", "\n"), ("%25", "%")):
+        value = value.replace(escaped, plain)
+    return value
+
+
+def record_summary(run: ActRun) -> str:
+    """The job summary the action's record step wrote (provenance, then why no exact hit)."""
+    return run.step_summary(RECORD_STEP_NAME)
+
+
+def summary_section(markdown: str, title: str) -> str:
+    """The lines from ``title`` to the next heading of the same or a higher level."""
+    lines = markdown.splitlines()
+    assert title in lines, f"no section {title!r} in:\n{markdown}"
+    start = lines.index(title)
+    level = len(title) - len(title.lstrip("#"))
+    end = next(
+        (
+            index
+            for index in range(start + 1, len(lines))
+            if lines[index].startswith("#")
+            and len(lines[index]) - len(lines[index].lstrip("#")) <= level
+        ),
+        len(lines),
+    )
+    return "\n".join(lines[start:end]).strip("\n")
+
+
+def cache_steps_run(run: ActRun) -> list[str]:
+    """Which of the action's actions/cache steps ran, as ``Main <name>``/``Post <name>``."""
+    names = (RESTORE_AND_SAVE_STEP_NAME, RESTORE_ONLY_STEP_NAME)
+    pattern = re.compile(r"⭐ Run (Main|Post) (.*)$", re.MULTILINE)
+    return [
+        f"{match.group(1)} {match.group(2)}"
+        for match in pattern.finditer(run.log)
+        if match.group(2) in names
+    ]
+
+
+def record_artifact(run: ActRun) -> dict[str, Any] | None:
+    """The provenance record the workflow found in the cache directory after the action."""
+    path = run.artifacts_dir / RECORD_ARTIFACT
+    if not path.is_file():
+        return None
+    record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return record
+
+
+def entry_record(session: ActSession, key: str) -> dict[str, Any] | None:
+    """The provenance record inside the entry saved under ``key`` (None when it has none)."""
+    (entry,) = [e for e in session.cache_entries() if e.complete and e.key == key.lower()]
+    names = [name for name in entry.members() if name.rsplit("/", 1)[-1] == RECORD_FILE]
+    if not names:
+        return None
+    assert len(names) == 1, names
+    record: dict[str, Any] = json.loads(entry.read_member(names[0]))
+    return record
 
 
 def os_key_pattern() -> re.Pattern[str]:

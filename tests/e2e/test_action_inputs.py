@@ -1,11 +1,12 @@
-"""Inputs through the real action, end to end under act: bad and hostile values, and a job
-written for the original ``re-actors/cache-python-deps@release/v1`` running unchanged."""
+"""Inputs through the real action, end to end under act: bad and hostile values (inputs, and a
+cache directory from a lookup command or a committed config file that must not be cached), and
+a job written for the original ``re-actors/cache-python-deps@release/v1`` running unchanged."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,9 @@ from tests.e2e.scenario_support import (
     CPD_STEP,
     ORIGINAL_OUTPUTS,
     ORIGINAL_USAGE_WORKFLOW,
+    RECORD_STEP_NAME,
     LocalIndex,
+    cache_steps_run,
     declared_outputs,
     entry_members,
     key_is_valid,
@@ -94,8 +97,10 @@ def test_bad_input_skips_caching_with_a_warning(
     assert outputs["cache-enabled"] == "false"
     assert outputs["skip-reason"] == f"caching skipped: {spec.message}"
     assert outputs["is-stable-abi"] == "false"
+    # The record step runs only when caching is on; without it cache-hit is false.
     assert outputs["cache-hit"] == "false"
     assert outputs["cache-matched-key"] == ""
+    assert f"Run Main {RECORD_STEP_NAME}" not in job.log
     assert outputs["cache-key-for-dependencies"] == ""
     assert outputs["cache-directory-path"] == ""
     assert workflow_commands(job, "warning") == [f"caching skipped: {spec.message}"]
@@ -123,6 +128,84 @@ def test_bad_input_with_fail_on_error_fails_the_step(
     assert not job.ok
     assert job.step(CPD_STEP).outcome == "failure"
     assert workflow_commands(job, "error") == [spec.message]
+    assert job.step("inspect").outcome == "skipped"
+    assert stored_keys(session) == []
+
+
+@dataclass(frozen=True)
+class UnsafeDirectory:
+    """A cache directory that must never reach actions/cache, and the warning expected.
+
+    ``message`` may name ``{home}`` (the job's HOME) and ``{workspace}`` (act's job folder);
+    ``files`` are committed to the workspace, which the job then checks out.
+    """
+
+    inputs: dict[str, str]
+    message: str
+    files: dict[str, str] = field(default_factory=dict)
+
+
+UNSAFE_DIRECTORIES = {
+    "lookup-prints-two-lines": UnsafeDirectory(
+        inputs={"LOOKUP_COMMAND": "echo /tmp/one; echo /tmp/two"},
+        message=(
+            "cache directory lookup command 'echo /tmp/one; echo /tmp/two' printed 2 lines; "
+            "expected one path"
+        ),
+    ),
+    "lookup-prints-a-glob": UnsafeDirectory(
+        inputs={"LOOKUP_COMMAND": "echo '/tmp/e2e-caches/*'"},
+        message=(
+            "refusing to cache '/tmp/e2e-caches/*' from --cache-directory-lookup-command: "
+            "it holds *, which actions/cache reads as glob syntax"
+        ),
+    ),
+    "lookup-prints-home": UnsafeDirectory(
+        inputs={"LOOKUP_COMMAND": 'echo "$HOME"'},
+        message=(
+            "refusing to cache '{home}' from --cache-directory-lookup-command: "
+            "it is a home directory or holds one"
+        ),
+    ),
+    "committed-uv-toml-cache-dir-root": UnsafeDirectory(
+        inputs={"TOOL": "uv", "CHECKOUT": "true"},
+        files={"uv.toml": 'cache-dir = "/"\n'},
+        message=(
+            "refusing to cache '/' from cache-dir in {workspace}/uv.toml: it is the root directory"
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNSAFE_DIRECTORIES))
+def test_unsafe_cache_directory_skips_caching_with_one_warning_naming_its_source(
+    session: ActSession, tmp_path: Path, case: str
+) -> None:
+    spec = UNSAFE_DIRECTORIES[case]
+    for name, text in spec.files.items():
+        (session.workspace / name).write_text(text, encoding="utf-8")
+    if spec.files:
+        commit_workspace(session.workspace, f"commit {', '.join(spec.files)}")
+    job = pip_run(
+        session,
+        python=require_interpreter("pyenv-3.11.7"),
+        dependency_hash="deps-1",
+        payload="unused",
+        clear=tmp_path / "pip-cache",
+        inputs=spec.inputs,
+    ).check()  # the job goes on
+
+    workspace = job.output("inputs", "workspace")  # act's job folder, gone after the job
+    assert workspace
+    message = spec.message.format(home=session.env["HOME"], workspace=workspace)
+    assert workflow_commands(job, "warning") == [f"caching skipped: {message}"]
+    assert workflow_commands(job, "error") == []
+    outputs = declared_outputs(job)
+    assert outputs["cache-enabled"] == "false"
+    assert outputs["skip-reason"] == f"caching skipped: {message}"
+    assert outputs["cache-directory-path"] == ""
+    # Neither actions/cache step ran: nothing was restored into it, nothing saved from it.
+    assert cache_steps_run(job) == []
     assert job.step("inspect").outcome == "skipped"
     assert stored_keys(session) == []
 
@@ -231,11 +314,10 @@ def test_original_usage_runs_unchanged_with_every_original_output(
     assert job.output("check", "python") == f"{python_bin}/python"
     assert os_key_pattern().fullmatch(outputs["cache-key-for-os"])
     assert outputs["cache-key-for-python-interpreter"] == (
-        outputs["cache-key-for-os"] + "-cpython-cp312-3.12"
+        outputs["cache-key-for-os"] + "cpython-cp312-3.12-pip.2-tool-"
     )
     key = outputs["cache-key-for-dependencies"]
-    assert key.startswith(outputs["cache-key-for-python-interpreter"] + "-pip.")
-    assert key.endswith("-tool-" + hash_files(requirements))
+    assert key == outputs["cache-key-for-python-interpreter"] + hash_files(requirements)
     assert outputs["is-stable-abi"] == "true"
     assert job.output("pip-cache", "cache-hit") == "false"
 

@@ -1,10 +1,11 @@
 """The action caching pip's cache, end to end under act: hits, ABI boundaries, restore keys.
 
 One job of ``action-pip.yml`` per run: the action (the working tree, as
-``re-actors/cache-python-deps@release/v1``) restores pip's cache, real pip downloads
-``e2e-sample`` from a local index through it, the workflow leaves a marker file in the cache
-directory after a miss, and the action's post step saves. Every job starts on a "new runner":
-fresh RUNNER_TEMP and pip's cache directory removed.
+``re-actors/cache-python-deps@release/v1``) restores pip's cache, its record step writes the
+job's provenance record into it, real pip downloads ``e2e-sample`` from a local index through
+it, the workflow leaves a marker file in the cache directory after a miss, and the action's
+post step saves. Every job starts on a "new runner": fresh RUNNER_TEMP and pip's cache
+directory removed.
 
 The module seeds one cache server with a pyenv 3.11.7 job (dependency hash ``deps-1``); each
 test starts from a copy of it, so the scenarios are independent and the seed job runs once.
@@ -20,16 +21,22 @@ import pytest
 from tests.e2e.act_harness import ActRun, ActSession
 from tests.e2e.scenario_support import (
     CPD_STEP,
+    RECORD_FILE,
+    RESTORE_ONLY_STEP_NAME,
     LocalIndex,
     Seed,
+    cache_steps_run,
     declared_outputs,
     entry_members,
+    entry_record,
     key_is_valid,
     make_seed,
     os_key_pattern,
     pip_run,
+    record_artifact,
     serve_local_index,
     stored_keys,
+    workflow_annotations,
 )
 from tests.support import require_interpreter
 
@@ -90,24 +97,32 @@ def test_first_job_misses_and_saves_pips_cache(seed: Seed) -> None:
     # The action found pip's cache directory as pip itself does (PIP_CACHE_DIR here).
     assert outputs["cache-directory-path"] == str(seed.pip_cache)
     assert seed.run.output("pip", "cache-dir") == str(seed.pip_cache)
+    # The OS-wide prefix ends with its closing dash; the interpreter prefix is the restore key:
+    # everything but the dependency hash (ABI, stability, tool and kind).
     assert os_key_pattern().fullmatch(outputs["cache-key-for-os"])
     assert outputs["cache-key-for-python-interpreter"] == (
-        outputs["cache-key-for-os"] + "-cpython-cp311-3.11"
+        outputs["cache-key-for-os"] + "cpython-cp311-3.11-pip.2-tool-"
     )
-    assert key.startswith(outputs["cache-key-for-python-interpreter"] + "-pip.")
-    assert key.endswith("-tool-" + DEPS_1)
+    assert outputs["restore-keys"] == outputs["cache-key-for-python-interpreter"]
+    assert key == outputs["cache-key-for-python-interpreter"] + DEPS_1
     assert key_is_valid(key)
-    assert outputs["restore-keys"] == key.removesuffix(DEPS_1)
 
+    # Nothing was restored; the record step made the directory and wrote this job's record.
     assert seed.run.output("inspect", "restored") == ""
-    assert seed.run.output("inspect", "files") == "0"
+    assert seed.run.output("inspect", "files") == "1"
+    record = record_artifact(seed.run)
+    assert record is not None
+    assert record["key"] == key
+    assert record["saved_by"]["run_id"] == seed.run.run_id
     assert seed.run.output("pip", "used-cache") == "false"
     assert seed.wheel_downloads == 1
     assert stored_keys(seed.session) == [key.lower()]
     members = entry_members(seed.session, key)
     assert any(name.endswith("/pip-cache/e2e-marker.txt") for name in members)
     assert any("/pip-cache/http" in name and not name.endswith("/") for name in members)
-    assert seed.files >= 2  # the marker and at least the wheel's cached response
+    assert any(name.endswith(f"/pip-cache/{RECORD_FILE}") for name in members)
+    assert seed.record == record  # saved as the record step wrote it
+    assert seed.files >= 3  # the marker, the record and at least the wheel's cached response
 
 
 def test_second_job_is_an_exact_hit_with_the_first_jobs_files(
@@ -183,15 +198,21 @@ def test_another_abi_restores_nothing_from_the_311_cache(
     assert outputs["cache-enabled"] == "true"
     assert outputs["abi-tag"] == abi_tag
     interpreter_key = outputs["cache-key-for-python-interpreter"]
-    assert interpreter_key.startswith(outputs["cache-key-for-os"] + "-" + implementation)
+    assert interpreter_key.startswith(outputs["cache-key-for-os"] + implementation)
     assert f"-{abi_tag}-" in interpreter_key
+    assert interpreter_key.endswith("-pip.2-tool-")
     key = outputs["cache-key-for-dependencies"]
+    assert key == interpreter_key + DEPS_1
     assert key != seed.key
-    assert not seed.key.startswith(outputs["restore-keys"])  # no prefix reaches the 3.11 entry
+    # No prefix the action outputs reaches the 3.11 entry, except the OS-wide one.
+    assert not seed.key.startswith(outputs["restore-keys"])
+    assert not seed.key.startswith(interpreter_key)
+    assert seed.key.startswith(outputs["cache-key-for-os"])
     assert outputs["cache-hit"] == "false"
     assert outputs["cache-matched-key"] == ""
     assert other.output("inspect", "restored") == ""
-    assert other.output("inspect", "files") == "0"
+    assert other.output("inspect", "files") == "1"  # only this job's own record
+    assert (record_artifact(other) or {}).get("key") == key
     assert other.output("pip", "used-cache") == "false"
     assert index.wheel_downloads() == downloads + 1
     assert stored_keys(session) == [seed.key.lower(), key.lower()]
@@ -221,6 +242,12 @@ def test_changed_dependency_hash_restores_the_same_abis_entry_through_the_restor
     assert index.wheel_downloads() == downloads
     assert stored_keys(session) == [seed.key.lower(), key.lower()]  # saved: not an exact hit
     assert any(name.endswith("/pip-cache/e2e-marker.txt") for name in entry_members(session, key))
+    # The seed's record was replaced by this job's, so the new entry names its own key.
+    saved_record = entry_record(session, key)
+    assert saved_record is not None
+    assert saved_record["key"] == key
+    assert saved_record["saved_by"]["run_id"] == changed.run_id
+    assert workflow_annotations(changed, "warning") == []
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,7 +274,15 @@ def test_save_cache_false_restores_but_never_saves(
     assert outputs["cache-enabled"] == "true"
     assert outputs["cache-hit"] == "false"
     assert outputs["cache-matched-key"].lower() == seed.key.lower()
+    assert workflow_annotations(restore_only, "notice") == [
+        ("Restore only", "restore only: save-cache is false")
+    ]
+    # actions/cache/restore ran instead of actions/cache: there is no post step to save.
+    assert cache_steps_run(restore_only) == [f"Main {RESTORE_ONLY_STEP_NAME}"]
     assert restore_only.output("inspect", "restored") == SEED_PAYLOAD
+    # A job that never saves leaves the restored record as it was.
+    assert record_artifact(restore_only) == seed.record
+    assert restore_only.step("write").outcome == "success"  # there was something to save
     assert "Cache saved" not in restore_only.log
     assert stored_keys(session) == [seed.key.lower()]
 

@@ -8,7 +8,8 @@ ABI (``cp311-cp311-linux_<arch>``): what is worth caching. Two jobs run on one c
 1. a new runner (empty HOME, so the tool's default cache directory under ``$XDG_CACHE_HOME`` is
    empty): the action misses; the tool downloads the sdist and builds the wheel into its cache;
    the prune sub-action (``re-actors/cache-python-deps/prune@release/v1``) shrinks the cache and
-   reports bytes before and after; the action's post step saves what is left;
+   reports bytes before and after; the action's post step saves what is left, the action's
+   provenance record (written by its record step into the new cache directory) included;
 2. another new runner: an exact hit restores exactly what the first job saved, and the tool
    installs from it: ``uv sync --offline``; poetry (which has no offline mode) fetches only the
    project's index page, neither the sdist nor a build.
@@ -35,9 +36,11 @@ import pytest
 from tests.e2e.act_harness import ActRun, ActSession, commit_workspace
 from tests.e2e.scenario_support import (
     CPD_STEP,
+    RECORD_FILE,
     LocalIndex,
     declared_outputs,
     entry_members,
+    entry_record,
     key_is_valid,
     new_session,
     os_key_pattern,
@@ -64,7 +67,9 @@ MODULE_VALUE = f"{PACKAGE} {VERSION} built from source for {BUILT_TAG}"
 
 #: Variables of this process that would reach the jobs (they inherit it) or the lock commands.
 _FOREIGN_VARIABLES = re.compile(r"(UV_|POETRY_|PDM_|PIPENV_|VIRTUAL_ENV|CONDA_).*")
-_PRUNED = re.compile(r"pruned (\w+) cache (\S+): (\d+) bytes before, (\d+) bytes after")
+# The prune sub-action's log group (its job summary says the same with the path as code).
+_PRUNED = re.compile(r"::group::pruned (\w+) cache (\S+): (\d+) bytes before, (\d+) bytes after")
+PRUNE_STEP_NAME = "Prune the cache before it is saved"  # the step in prune/action.yml
 
 # --------------------------------------------------------------------------------------------
 # The sdist and the index serving it
@@ -272,6 +277,10 @@ def prune_report(run: ActRun) -> tuple[str, str, int, int]:
     found = {match.groups() for match in _PRUNED.finditer(run.log)}
     assert len(found) == 1, f"expected one prune report, found {found}\n{run.log_tail()}"
     ((tool, directory, before, after),) = found
+    assert run.step_summary(PRUNE_STEP_NAME) == (
+        f"### cache-python-deps prune\n\npruned {tool} cache `{directory}`: "
+        f"{before} bytes before, {after} bytes after"
+    )
     return tool, directory, int(before), int(after)
 
 
@@ -418,24 +427,26 @@ def check_first_job_misses(jobs: ToolJobs, tool: str) -> dict[str, str]:
     assert outputs["cache-enabled"] == "true"
     assert outputs["skip-reason"] == ""
     assert jobs.first.output(CPD_STEP, "tool") == tool
-    assert outputs["cache-hit"] in ("", "false")
+    assert (
+        outputs["cache-hit"] == "false"
+    )  # from the record step (a miss leaves actions/cache's unset)
     assert outputs["cache-matched-key"] == ""
     assert outputs["abi-tag"] == "cp311"
     assert outputs["is-stable-abi"] == "true"
     assert os_key_pattern().fullmatch(outputs["cache-key-for-os"])
-    assert outputs["cache-key-for-python-interpreter"] == (
-        outputs["cache-key-for-os"] + "-cpython-cp311-3.11"
-    )
-    # The key hashes the project's own dependency files (no cache-key-for-dependency-files).
-    restore_prefix = f"{outputs['cache-key-for-python-interpreter']}-{tool}.1-tool-"
+    # The interpreter prefix is the restore key: everything but the dependency hash.
+    restore_prefix = f"{outputs['cache-key-for-os']}cpython-cp311-3.11-{tool}.1-tool-"
+    assert outputs["cache-key-for-python-interpreter"] == restore_prefix
     assert outputs["restore-keys"] == restore_prefix
+    # The key hashes the project's own dependency files (no cache-key-for-dependency-files).
     assert key == restore_prefix + jobs.dependency_digest
     assert key_is_valid(key)
     # The directory the action caches is the tool's default one, as the tool itself says.
     assert outputs["cache-directory-path"] == str(jobs.cache_dir)
     assert jobs.first.output("inspect", f"{tool}-cache-dir") == str(jobs.cache_dir)
     assert jobs.first.output("inspect", tool) == str(jobs.tools_bin / tool)
-    assert listing(jobs.first, "restored.txt") == []
+    # Nothing was restored: the record step made the directory for this job's record.
+    assert listing(jobs.first, "restored.txt") == [RECORD_FILE]
     # The sdist was downloaded once and built into an ABI-tagged wheel, which the job imports.
     assert jobs.first_requests.count(SDIST_DOWNLOAD) == 1
     assert jobs.first.output("install", "value") == MODULE_VALUE
@@ -454,12 +465,17 @@ def check_prune_after_install(jobs: ToolJobs, tool: str) -> list[str]:
     kept = listing(jobs.first, "pruned.txt")
     built = [name for name in kept if name.endswith("/" + BUILT_WHEEL)]
     assert len(built) == 1, kept
+    assert RECORD_FILE in kept  # prune keeps the action's provenance record
     return kept
 
 
 def check_post_step_saved_the_pruned_cache(jobs: ToolJobs) -> None:
     assert stored_keys(jobs.session) == [jobs.key.lower()]
     assert jobs.saved_files() == listing(jobs.first, "pruned.txt")
+    record = entry_record(jobs.session, jobs.key)
+    assert record is not None
+    assert record["key"] == jobs.key
+    assert record["saved_by"]["run_id"] == jobs.first.run_id
 
 
 def check_second_job_hits(jobs: ToolJobs) -> None:
@@ -537,7 +553,7 @@ def test_poetry_prune_keeps_the_built_wheel_and_drops_virtualenvs(poetry_jobs: T
     assert built.startswith("artifacts/")
     # The sdist stays beside the wheel built from it; the job's virtualenv goes.
     assert str(Path(built).parent / SDIST) in kept
-    assert not [name for name in kept if not name.startswith("artifacts/")]
+    assert not [name for name in kept if not name.startswith("artifacts/") and name != RECORD_FILE]
     assert "virtualenvs" in poetry_jobs.first.log  # listed among the removed entries
 
 

@@ -8,6 +8,11 @@ act runs each job in a new workspace folder, so the default ``./.venv`` cannot b
 later job here (actions/cache's "version" hashes the absolute path, fixed on GitHub): the
 round trip uses a fixed folder given by ``cache-directory-lookup-command``, and one job checks
 that the default is ``$GITHUB_WORKSPACE/.venv`` and what it saves.
+
+The action's record step writes its provenance record into a virtualenv only when one exists
+already (restored): it never creates the directory, since tools refuse to create a venv over a
+non-empty one. So an entry saved by a job that created its venv has no record, and a restored
+venv whose record names another identity is removed and made anew.
 """
 
 from __future__ import annotations
@@ -21,17 +26,22 @@ import pytest
 from tests.e2e.act_harness import ActRun, ActSession
 from tests.e2e.scenario_support import (
     CPD_STEP,
+    RECORD_FILE,
     SAMPLE_MODULE_VALUE,
     VENV_WORKFLOW,
     LocalIndex,
     declared_outputs,
     entry_members,
+    entry_record,
     key_is_valid,
     new_session,
     pinned_cache_actions,
+    record_artifact,
+    record_summary,
     require_e2e_tools,
     serve_local_index,
     stored_keys,
+    workflow_annotations,
 )
 from tests.support import require_interpreter
 
@@ -64,14 +74,19 @@ def venv_job(
     deps: str,
     payload: str,
     venv: Path | None,
+    tamper_abi_tag: str = "",
 ) -> ActRun:
-    """One job on a new runner; ``venv`` None: the default directory, else the lookup command."""
+    """One job on a new runner; ``venv`` None: the default directory, else the lookup command.
+
+    ``tamper_abi_tag``: rewrite the venv's provenance record to claim it before the save.
+    """
     shutil.rmtree(session.env["PIP_CACHE_DIR"], ignore_errors=True)  # pip's own cache too
     env = {
         "E2E_PYTHON": str(python),
         "E2E_DEPS": deps,
         "E2E_INDEX_URL": index.url,
         "E2E_PAYLOAD": payload,
+        "E2E_TAMPER_ABI_TAG": tamper_abi_tag,
     }
     if venv is not None:
         shutil.rmtree(venv, ignore_errors=True)  # a new runner: no venv yet
@@ -96,12 +111,14 @@ def test_venv_is_restored_only_into_the_same_interpreter_install(
     assert outputs["cache-hit"] == "false"
     assert outputs["cache-matched-key"] == ""
     assert outputs["abi-tag"] == "cp311"
-    # The venv key names the exact version and the install, past the ABI fields.
-    assert key.startswith(outputs["cache-key-for-python-interpreter"] + "-pip.")
-    assert "-venv.3.11.7." in key
-    assert key.endswith("-venv-deps")
+    # The venv key names the exact version and the install, past the ABI fields; the
+    # interpreter prefix and the restore key are the key without the dependency hash.
+    interpreter_key = outputs["cache-key-for-python-interpreter"]
+    assert interpreter_key.startswith(outputs["cache-key-for-os"] + "cpython-cp311-3.11-pip.2-")
+    assert "-venv.3.11.7." in interpreter_key
+    assert key == interpreter_key + "venv-deps"
     assert key_is_valid(key)
-    assert outputs["restore-keys"] == key.removesuffix("venv-deps")
+    assert outputs["restore-keys"] == interpreter_key
     assert first.output("inspect", "existed") == "false"
     assert first.step("create").outcome == "success"
     assert first.output("use", "value") == SAMPLE_MODULE_VALUE
@@ -111,6 +128,9 @@ def test_venv_is_restored_only_into_the_same_interpreter_install(
     assert any(
         name.endswith("/venv/lib/python3.11/site-packages/e2e_sample.py") for name in members
     )
+    # The venv did not exist at the record step, which never creates one: no record saved.
+    assert not any(name.endswith(f"/venv/{RECORD_FILE}") for name in members)
+    assert "no provenance record in the virtualenv: it does not exist yet" in first.log
 
     # The same install on a new runner: the venv comes back and runs without being rebuilt.
     second = venv_job(
@@ -121,6 +141,11 @@ def test_venv_is_restored_only_into_the_same_interpreter_install(
     assert second.output(CPD_STEP, "cache-matched-key").lower() == key.lower()
     assert second.output("inspect", "existed") == "true"
     assert second.output("inspect", "restored") == "pyenv venv"
+    assert record_artifact(second) is None
+    assert (
+        "- `the restored entry has no provenance record (saved before records existed, or its "
+        "directory was emptied): which entry it was is the primary key (exact hit)`"
+    ) in record_summary(second)
     assert second.step("create").outcome == "skipped"
     assert second.output("use", "value") == SAMPLE_MODULE_VALUE
     assert second.output("use", "version") == "3.11.7"
@@ -132,10 +157,9 @@ def test_venv_is_restored_only_into_the_same_interpreter_install(
     )
     other_outputs = declared_outputs(other)
     other_key = other_outputs["cache-key-for-dependencies"]
-    assert (
-        other_outputs["cache-key-for-python-interpreter"]
-        == (outputs["cache-key-for-python-interpreter"])
-    )
+    # The same ABI fields, another venv kind (exact version and install).
+    abi_prefix = interpreter_key.partition("-venv.")[0]
+    assert other_outputs["cache-key-for-python-interpreter"].startswith(abi_prefix + "-venv.")
     assert "-venv.3.11.2." in other_key
     assert other_key != key
     assert not key.startswith(other_outputs["restore-keys"])
@@ -170,3 +194,58 @@ def test_venv_defaults_to_dot_venv_in_the_workspace(session: ActSession, index: 
     members = entry_members(session, key)
     assert ".venv/pyvenv.cfg" in members
     assert ".venv/e2e-marker.txt" in members
+
+
+def test_tampered_record_removes_the_restored_virtualenv(
+    session: ActSession, index: LocalIndex, tmp_path: Path
+) -> None:
+    pyenv = require_interpreter("pyenv-3.11.7")
+    venv = tmp_path / "venv"
+    first = venv_job(session, python=pyenv, index=index, deps="deps-a", payload="a", venv=venv)
+    first_key = first.output(CPD_STEP, "cache-key-for-dependencies")
+
+    # New dependencies: the venv comes back through the restore key, so it exists at the record
+    # step, which writes this job's record into it; a later step rewrites the record to claim
+    # another ABI tag before the post step saves (a poisoned entry).
+    poisoning = venv_job(
+        session,
+        python=pyenv,
+        index=index,
+        deps="deps-b",
+        payload="b",
+        venv=venv,
+        tamper_abi_tag="cp313",
+    )
+    key = poisoning.output(CPD_STEP, "cache-key-for-dependencies")
+    assert poisoning.output(CPD_STEP, "cache-hit") == "false"
+    assert poisoning.output("inspect", "restored") == "a"
+    # The restored entry has no record (its venv was created after the action's step), so
+    # which entry came back is unknown: actions/cache's main step does not say.
+    assert poisoning.output(CPD_STEP, "cache-matched-key") == ""
+    assert (record_artifact(poisoning) or {}).get("key") == key
+    assert stored_keys(session) == [first_key.lower(), key.lower()]
+    poisoned = entry_record(session, key)
+    assert poisoned is not None
+    assert poisoned["components"]["abi tag"] == "cp313"
+    assert poisoned["key"] == poisoning.output("tamper", "key")
+
+    # The poisoned entry is an exact hit: the action removes the venv instead of using it.
+    hit = venv_job(session, python=pyenv, index=index, deps="deps-b", payload="c", venv=venv)
+    outputs = declared_outputs(hit)
+    assert outputs["cache-key-for-dependencies"] == key
+    assert outputs["cache-hit"] == "false"
+    assert outputs["cache-matched-key"] == ""
+    assert workflow_annotations(hit, "warning") == [
+        (
+            "cache-python-deps",
+            "the restored virtualenv was removed: its record is for another abi tag (tampered "
+            "with, or restored through another restore key); it will be created anew",
+        )
+    ]
+    assert hit.output("inspect", "existed") == "false"
+    assert hit.step("create").outcome == "success"
+    assert hit.output("use", "value") == SAMPLE_MODULE_VALUE
+    assert hit.output("use", "version") == "3.11.7"
+    assert "| abi tag | `cp313 -> cp311` |" in record_summary(hit)
+    # actions/cache had an exact hit, so its post step saved nothing.
+    assert stored_keys(session) == [first_key.lower(), key.lower()]

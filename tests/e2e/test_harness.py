@@ -67,8 +67,10 @@ def test_save_exact_hit_and_restore_key_match(session: ActSession) -> None:
     assert entry.archive.is_file()
     assert any(member.endswith("/cache-target/payload.txt") for member in entry.members())
 
-    # A new job: fresh RUNNER_TEMP, cache folder gone, same cache server.
+    # A new job: fresh RUNNER_TEMP, cache folder gone, same cache server, another run id.
     second = run(session, ROUNDTRIP, "E2E-Key-1", "two").check()
+    assert first.run_id and second.run_id and first.run_id != second.run_id
+    assert second.output("before", "run-id") == second.run_id
     assert second.output("before", "runner-temp-leftovers") == "0"
     assert second.output("before", "cache-path-existed") == "false"
     # The main step of actions/cache publishes cache-hit and nothing else (no keys).
@@ -157,3 +159,36 @@ def test_lookup_only_and_fail_on_cache_miss(session: ActSession) -> None:
     assert failed.step("cache").outcome == "failure"
     assert failed.step("inspect").outcome == "skipped"
     assert "fail-on-cache-miss" in failed.log
+
+
+SAMPLE_LOG = """\
+[wf/job] ⭐ Run Main outer/action@v1
+[wf/job] ⭐ Run Main First inner step
+[wf/job]   | some output
+[wf/job]   ✅  Success - Main First inner step [10.5ms]
+[wf/job]   ⚙  ::set-output:: x=1
+[wf/job]   ⚙  Summary - ### Title
+
+| a | b |
+
+- [not a log line] note
+[wf/job] ⭐ Run Main Second inner step
+[wf/job]   ❌  Failure - Main Second inner step [3ms]
+[wf/job]   ⚙  Summary - second
+[wf/job]   ✅  Success - Main outer/action@v1 [20ms]
+[wf/job]   ⚙  Summary - second
+[wf/job] 🏁  Job succeeded
+"""
+
+
+def test_step_summaries_are_read_back_from_acts_log(tmp_path: Path) -> None:
+    """act prints each step's summary after the line that says the step finished."""
+    run = ActRun((), 0, SAMPLE_LOG, 0.0, tmp_path, tmp_path / "r.json", tmp_path)
+    assert run.step_summaries() == [
+        ("First inner step", "### Title\n\n| a | b |\n\n- [not a log line] note"),
+        ("Second inner step", "second"),
+        ("outer/action@v1", "second"),
+    ]
+    assert run.step_summary("First inner step").startswith("### Title")
+    with pytest.raises(AssertionError, match="no job summary from step 'Third'"):
+        run.step_summary("Third")
