@@ -372,7 +372,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     base = Path(tempfile.mkdtemp(prefix="cpd-bench-main-step-"))
     try:
-        ours = snapshot_tree(REPO_ROOT, base / "repositories" / "ours")
+        # What a runner downloads for `uses:` (act copies the mapped folder at every use).
+        ours = snapshot_tree(REPO_ROOT, base / "repositories" / "ours", release=True)
         workspace = make_workspace(base / "workspace", workflows=[WORKFLOW])
         bench = Bench(
             base=base,

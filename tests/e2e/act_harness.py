@@ -248,17 +248,23 @@ def _git(args: Iterable[str], cwd: Path) -> str:
     return completed.stdout
 
 
-def snapshot_tree(src: Path, dest: Path) -> Path:
+def snapshot_tree(src: Path, dest: Path, *, release: bool = False) -> Path:
     """Copy a git working tree's files (tracked, and untracked unless ignored) to ``dest``.
 
     The copy skips ``.git`` and everything gitignored (virtualenvs, node_modules, caches), so
     act, which copies a mapped local repository on every use, copies only what matters. Use
     it to map the project as ``re-actors/cache-python-deps@release/v1`` or to seed a workspace.
     Uncommitted edits are included: the copy is of the files as they are on disk.
+
+    ``release=True`` also leaves out what ``.gitattributes`` marks ``export-ignore``: the tree a
+    runner downloads for ``uses: owner/name@ref`` (GitHub's source archives leave those out).
     """
     listed = _git(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], src)
+    names = sorted(set(filter(None, listed.split("\0"))))
+    if release:
+        names = [name for name in names if name not in _export_ignored(src, names)]
     dest.mkdir(parents=True, exist_ok=True)
-    for name in sorted(set(filter(None, listed.split("\0")))):
+    for name in names:
         source = src / name
         if not source.exists() and not source.is_symlink():
             continue  # deleted in the working tree but still in the index
@@ -269,6 +275,26 @@ def snapshot_tree(src: Path, dest: Path) -> Path:
         elif source.is_file():
             shutil.copy2(source, target)
     return dest
+
+
+def _export_ignored(src: Path, names: list[str]) -> set[str]:
+    """The ``names`` that ``.gitattributes`` (as it is in the working tree) marks export-ignore."""
+    completed = subprocess.run(
+        [*_GIT, "check-attr", "-z", "--stdin", "export-ignore"],
+        cwd=src,
+        input="\0".join(names),
+        env={**os.environ, **_GIT_ENV},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    fields = completed.stdout.split("\0")
+    # Triples of path, attribute, value.
+    return {
+        fields[index]
+        for index in range(0, len(fields) - 2, 3)
+        if fields[index + 2] in {"set", "true"}
+    }
 
 
 def make_workspace(
@@ -655,14 +681,19 @@ class ActSession:
         """Copy a workflow into the workspace's ``.github/workflows`` (and commit it)."""
         return add_workflow(self.workspace, workflow)
 
-    def map_repository(self, reference: str, tree: Path, *, snapshot: bool = True) -> Path:
-        """Map ``owner/name@ref`` to ``tree`` for every run (by default to a snapshot of it)."""
+    def map_repository(
+        self, reference: str, tree: Path, *, snapshot: bool = True, release: bool = False
+    ) -> Path:
+        """Map ``owner/name@ref`` to ``tree`` for every run (by default to a snapshot of it).
+
+        ``release=True`` maps what a runner downloads (see :func:`snapshot_tree`).
+        """
         folder = tree
         if snapshot:
             folder = self.base / "repositories" / re.sub(r"[^A-Za-z0-9._-]+", "-", reference)
             if folder.exists():
                 shutil.rmtree(folder)
-            snapshot_tree(tree, folder)
+            snapshot_tree(tree, folder, release=release)
         self.local_repositories[reference] = folder
         return folder
 

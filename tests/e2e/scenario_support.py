@@ -289,7 +289,8 @@ def new_session(
     session = ActSession(base, env=job_environment(home, pip_cache))
     action_tree = action_tree_override()
     if action_tree is None:
-        session.map_repository(ACTION_REFERENCE, REPO_ROOT)
+        # What a runner downloads for `uses:`: proves the release archive holds all it needs.
+        session.map_repository(ACTION_REFERENCE, REPO_ROOT, release=True)
     else:
         session.map_repository(ACTION_REFERENCE, action_tree, snapshot=False)
     for workflow in workflows:
