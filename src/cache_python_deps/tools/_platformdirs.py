@@ -216,6 +216,14 @@ def _posix_user_dir(
     return base
 
 
+def _windows_app_dir(
+    context: CacheContext, dirs: Platformdirs, appname: str, appauthor: AppAuthor, *, roaming: bool
+) -> str:
+    """Windows' config and data directory: ``%APPDATA%`` or ``%LOCALAPPDATA%``, then the app."""
+    base = _windows_roaming(context, dirs) if roaming else _windows_local(context, dirs)
+    return str(base.joinpath(*_windows_app_parts(appname, appauthor)))
+
+
 def user_cache_dir(
     context: CacheContext, dirs: Platformdirs, appname: str, *, appauthor: AppAuthor = None
 ) -> str:
@@ -237,8 +245,7 @@ def user_config_dir(
 ) -> str:
     """``user_config_dir(appname, appauthor, roaming=...)``."""
     if context.os_family == "windows":
-        base = _windows_roaming(context, dirs) if roaming else _windows_local(context, dirs)
-        return str(base.joinpath(*_windows_app_parts(appname, appauthor)))
+        return _windows_app_dir(context, dirs, appname, appauthor, roaming=roaming)
     macos = "~/Library/Application Support"
     if not dirs.since(_MACOS_CONFIG_IN_APPLICATION_SUPPORT):
         macos = "~/Library/Preferences"
@@ -256,8 +263,7 @@ def user_data_dir(
 ) -> str:
     """``user_data_dir(appname, appauthor, roaming=...)``."""
     if context.os_family == "windows":
-        base = _windows_roaming(context, dirs) if roaming else _windows_local(context, dirs)
-        return str(base.joinpath(*_windows_app_parts(appname, appauthor)))
+        return _windows_app_dir(context, dirs, appname, appauthor, roaming=roaming)
     base_text = _posix_user_dir(
         context, dirs, "XDG_DATA_HOME", "~/.local/share", "~/Library/Application Support"
     )
