@@ -15,11 +15,27 @@ from typing import Any
 
 import pytest
 
+from cache_python_deps.identity import derive_identity
 from cache_python_deps.interpreter import InterpreterInfo
+from cache_python_deps.keys import CacheKeys, CacheKind, compose_keys
 
 FIXTURES = Path(__file__).parent / "fixtures" / "probes"
 # Interpreters scripts/dev-setup.sh unpacks inside the project (Debian's i386 python3.11).
 PROJECT_INTERPRETERS = Path(__file__).parent.parent / ".interpreters"
+
+
+def recorded_keys(
+    name: str, *, kind: CacheKind = CacheKind.TOOL, dependency_hash: str | None = "abc123"
+) -> CacheKeys:
+    """The keys of pip's cache (layout 2) for a recorded interpreter."""
+    info, _ = load_recorded_probe(name)
+    return compose_keys(
+        derive_identity(info),
+        tool_name="pip",
+        tool_layout_version="2",
+        kind=kind,
+        dependency_hash=dependency_hash,
+    )
 
 
 def load_recorded_probe(name: str) -> tuple[InterpreterInfo, dict[str, Any]]:

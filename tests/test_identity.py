@@ -7,8 +7,7 @@ from dataclasses import replace
 import pytest
 
 from cache_python_deps.identity import Stability, derive_identity
-from cache_python_deps.keys import CacheKind, compose_keys
-from tests.support import RECORDED_PROBES, load_recorded_probe
+from tests.support import RECORDED_PROBES, load_recorded_probe, recorded_keys
 
 
 @pytest.mark.parametrize("name", RECORDED_PROBES)
@@ -35,15 +34,7 @@ def test_recorded_interpreter_identity_matches_expectations(name: str) -> None:
 
 
 def _primary(name: str, dependency_hash: str = "deadbeef") -> str:
-    info, _ = load_recorded_probe(name)
-    keys = compose_keys(
-        derive_identity(info),
-        tool_name="pip",
-        tool_layout_version="2",
-        kind=CacheKind.TOOL,
-        dependency_hash=dependency_hash,
-    )
-    return keys.primary
+    return recorded_keys(name, dependency_hash=dependency_hash).primary
 
 
 def test_two_alphas_of_one_release_never_share_a_key() -> None:

@@ -6,7 +6,6 @@ import hashlib
 
 import pytest
 
-from cache_python_deps.identity import derive_identity
 from cache_python_deps.key_format import (
     ORIGINAL_FORMAT,
     NotAKeyError,
@@ -19,9 +18,8 @@ from cache_python_deps.keys import (
     KEY_FORMAT_VERSION,
     CacheKeys,
     CacheKind,
-    compose_keys,
 )
-from tests.support import RECORDED_PROBES, load_recorded_probe
+from tests.support import RECORDED_PROBES, recorded_keys
 
 PIP_312 = "cpd-2-linux-ubuntu24.04-x86_64-64bit-glibc2.39-cpython-cp312-3.12-pip.2-tool-0a1b2c"
 ALPHA_VENV = (
@@ -33,14 +31,7 @@ ORIGINAL = f"Linux-python-dep-cache-stable-{VERSION_HASH}-{VERSION_HASH}-d41d8cd
 
 
 def compose(probe: str, kind: CacheKind, dependency_hash: str | None) -> CacheKeys:
-    info, _ = load_recorded_probe(probe)
-    return compose_keys(
-        derive_identity(info),
-        tool_name="pip",
-        tool_layout_version="2",
-        kind=kind,
-        dependency_hash=dependency_hash,
-    )
+    return recorded_keys(probe, kind=kind, dependency_hash=dependency_hash)
 
 
 def with_component(key: str, name: str, value: str) -> str:

@@ -19,7 +19,7 @@ from cache_python_deps.keys import (
     compose_keys,
     dependency_component,
 )
-from tests.support import load_recorded_probe
+from tests.support import load_recorded_probe, recorded_keys
 
 LINUX = "cpython-3.12.7-alpine-musl-x86_64"
 
@@ -27,14 +27,7 @@ LINUX = "cpython-3.12.7-alpine-musl-x86_64"
 def keys_for(
     name: str = LINUX, *, kind: CacheKind = CacheKind.TOOL, dependency_hash: str | None = "abc123"
 ) -> CacheKeys:
-    info, _ = load_recorded_probe(name)
-    return compose_keys(
-        derive_identity(info),
-        tool_name="pip",
-        tool_layout_version="2",
-        kind=kind,
-        dependency_hash=dependency_hash,
-    )
+    return recorded_keys(name, kind=kind, dependency_hash=dependency_hash)
 
 
 def test_primary_key_layout_reads_left_to_right() -> None:

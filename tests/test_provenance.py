@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from cache_python_deps.identity import derive_identity
-from cache_python_deps.keys import CacheKind, compose_keys
 from cache_python_deps.provenance import (
     MAX_RECORD_BYTES,
     RECORD_NAME,
@@ -23,7 +21,7 @@ from cache_python_deps.provenance import (
     to_json,
     write_record,
 )
-from tests.support import load_recorded_probe
+from tests.support import recorded_keys
 
 RUN = {
     "GITHUB_REPOSITORY": "octo/repo",
@@ -39,14 +37,7 @@ RUN = {
 def make_record(
     dependency_hash: str = "abc123", probe: str = "cpython-3.12.7-alpine-musl-x86_64"
 ) -> Record:
-    info, _ = load_recorded_probe(probe)
-    keys = compose_keys(
-        derive_identity(info),
-        tool_name="pip",
-        tool_layout_version="2",
-        kind=CacheKind.TOOL,
-        dependency_hash=dependency_hash,
-    )
+    keys = recorded_keys(probe, dependency_hash=dependency_hash)
     return record_for(keys, saved_by_this_run(RUN, "2026-12-01T10:00:00Z"))
 
 

@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from cache_python_deps.identity import derive_identity
-from cache_python_deps.keys import CacheKind, compose_keys
 from cache_python_deps.provenance import (
     RECORD_NAME,
     Record,
@@ -23,7 +21,7 @@ from cache_python_deps.provenance import (
     saved_by_this_run,
     write_record,
 )
-from tests.support import load_recorded_probe
+from tests.support import recorded_keys
 from tests.test_prune import (
     LocalIndex,
     _base_python,
@@ -40,14 +38,7 @@ pytestmark = pytest.mark.tools
 
 
 def _record() -> Record:
-    info, _ = load_recorded_probe("cpython-3.12.7-alpine-musl-x86_64")
-    keys = compose_keys(
-        derive_identity(info),
-        tool_name="pip",
-        tool_layout_version="2",
-        kind=CacheKind.TOOL,
-        dependency_hash="deps",
-    )
+    keys = recorded_keys("cpython-3.12.7-alpine-musl-x86_64", dependency_hash="deps")
     return record_for(keys, saved_by_this_run({"GITHUB_RUN_ID": "7"}, "2026-12-01T00:00:00Z"))
 
 
