@@ -617,15 +617,14 @@ def test_real_pdm_cache_keeps_what_it_built(tmp_path: Path, local_index: LocalIn
     assert list((project / "__pypackages__").rglob("cpdsrc.py")), "the built wheel was not reused"
 
 
-@pytest.mark.tools
-def test_real_pipenv_cache_keeps_what_it_built(tmp_path: Path, local_index: LocalIndex) -> None:
+def _pipenv_project(tmp_path: Path, index: LocalIndex, cache: Path) -> tuple[Path, dict[str, str]]:
+    """A Pipfile project asking for both distributions, and pipenv's settings for it."""
     project = make_tree(tmp_path / "project", {})
     (tmp_path / "home").mkdir()
     (project / "Pipfile").write_text(
-        f'[[source]]\nname = "local"\nurl = "{local_index.url}"\nverify_ssl = false\n\n'
+        f'[[source]]\nname = "local"\nurl = "{index.url}"\nverify_ssl = false\n\n'
         '[packages]\ncpdsrc = "*"\ncpdwheel = "*"\n'
     )
-    cache = tmp_path / "pipenv-cache"
     settings = {
         "PIPENV_CACHE_DIR": str(cache),
         "PIPENV_VENV_IN_PROJECT": "1",
@@ -635,6 +634,13 @@ def test_real_pipenv_cache_keeps_what_it_built(tmp_path: Path, local_index: Loca
         "PIPENV_YES": "1",
         "PIP_CONFIG_FILE": os.devnull,
     }
+    return project, settings
+
+
+@pytest.mark.tools
+def test_real_pipenv_cache_keeps_what_it_built(tmp_path: Path, local_index: LocalIndex) -> None:
+    cache = tmp_path / "pipenv-cache"
+    project, settings = _pipenv_project(tmp_path, local_index, cache)
     pipenv = str(tool_executable("pipenv"))
     assert _run_tool([pipenv, "install"], project, **settings)
     assert list((cache / "wheels").rglob("cpdsrc-*.whl")), sorted(listing(cache))

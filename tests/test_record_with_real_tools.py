@@ -26,6 +26,7 @@ from tests.test_prune import (
     LocalIndex,
     _base_python,
     _pip_install,
+    _pipenv_project,
     _project,
     _run_tool,
     _uv,
@@ -129,24 +130,9 @@ def test_pdm_installs_through_the_cache_and_clears_it(
 def test_pipenv_installs_through_the_cache_and_clears_it(
     tmp_path: Path, local_index: LocalIndex
 ) -> None:
-    project = tmp_path / "project"
-    project.mkdir()
-    (tmp_path / "home").mkdir()
-    (project / "Pipfile").write_text(
-        f'[[source]]\nname = "local"\nurl = "{local_index.url}"\nverify_ssl = false\n\n'
-        '[packages]\ncpdsrc = "*"\ncpdwheel = "*"\n'
-    )
     cache = tmp_path / "pipenv-cache"
+    project, settings = _pipenv_project(tmp_path, local_index, cache)
     record = _with_record(cache)
-    settings = {
-        "PIPENV_CACHE_DIR": str(cache),
-        "PIPENV_VENV_IN_PROJECT": "1",
-        "PIPENV_IGNORE_VIRTUALENVS": "1",
-        "PIPENV_PYTHON": _base_python(),
-        "PIPENV_NOSPIN": "1",
-        "PIPENV_YES": "1",
-        "PIP_CONFIG_FILE": "/dev/null",
-    }
     pipenv = str(tool_executable("pipenv"))
     assert _run_tool([pipenv, "install"], project, **settings)
     _untouched(cache, record)
