@@ -5,7 +5,6 @@ in test_cache_path_macos.py and test_cache_path_windows.py."""
 from __future__ import annotations
 
 import dataclasses
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,10 +16,10 @@ from cache_python_deps.cache_path import (
     real_path,
     validate_cache_path,
 )
-from cache_python_deps.engine import Request, run
+from cache_python_deps.engine import run
 from cache_python_deps.errors import UnsafeCachePathError
 from cache_python_deps.file_names import host_os_family
-from cache_python_deps.keys import CacheKind
+from tests.path_rules_support import uv_cache_request
 
 RUNNER = PathFacts(
     os_family="linux",
@@ -147,19 +146,8 @@ def test_path_facts_default_to_this_system() -> None:
 
 def test_a_link_in_a_path_not_created_yet_is_followed(tmp_path: Path) -> None:
     # actions/cache would create "new" where the link leads: in /etc.
-    project = tmp_path / "project"
-    project.mkdir()
     (tmp_path / "link").symlink_to("/etc")
-    request = Request(
-        python=sys.executable,
-        tool="uv",
-        kind=CacheKind.TOOL,
-        dependency_hash="abc",
-        lookup_command=None,
-        project_directory=project,
-        environ={"UV_CACHE_DIR": str(tmp_path / "link" / "new"), "HOME": str(tmp_path)},
-        home=tmp_path,
-    )
+    request = uv_cache_request(tmp_path / "project", str(tmp_path / "link" / "new"), tmp_path)
     with pytest.raises(UnsafeCachePathError, match=r"the real path of .*system directory /etc"):
         run(request)
 

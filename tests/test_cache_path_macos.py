@@ -6,20 +6,16 @@ The last test runs on macOS only: the engine with this system's own facts.
 
 from __future__ import annotations
 
-import sys
 import unicodedata
 from pathlib import Path
 
 import pytest
 
 from cache_python_deps.cache_path import PathFacts, path_problem
-from cache_python_deps.engine import Request, run
+from cache_python_deps.engine import run
 from cache_python_deps.errors import UnsafeCachePathError
 from cache_python_deps.file_names import host_os_family
-from cache_python_deps.keys import CacheKind
-from cache_python_deps.tools import TOOL_NAMES, get_tool
-from cache_python_deps.tools.base import CacheContext
-from cache_python_deps.tools.pip import _VENDORED_PLATFORMDIRS
+from tests import path_rules_support as support
 
 # A GitHub-hosted macOS runner's facts.
 MACOS = PathFacts(
@@ -31,9 +27,7 @@ MACOS = PathFacts(
 
 
 def refused(path: str, facts: PathFacts = MACOS) -> str:
-    problem = path_problem(path, facts)
-    assert problem is not None, f"{path!r} was accepted"
-    return problem
+    return support.refused(path, facts)
 
 
 @pytest.mark.parametrize(
@@ -118,34 +112,16 @@ def test_macos_cache_directories_pass(path: str) -> None:
     assert path_problem(path, MACOS) is None
 
 
-PIP_VERSIONS = (None, "20.3", *(f"{major}.{minor}" for (major, minor), _ in _VENDORED_PLATFORMDIRS))
-
-
-def _default_directories(home: Path, environ: dict[str, str]) -> list[tuple[str, str]]:
-    """Every tool's default cache directory on macOS, as the tools' own rules compute it."""
-    found = []
-    for tool in TOOL_NAMES:
-        for pip_version in PIP_VERSIONS if tool == "pip" else (None,):
-            context = CacheContext(
-                os_family="macos",
-                environ=environ,
-                home=home,
-                interpreter_prefix=Path("/nonexistent/prefix"),
-                project_directory=Path("/nonexistent/project"),
-                pip_version=pip_version,
-            )
-            location = get_tool(tool).cache_directory(context)
-            found.append((f"{tool} {pip_version or ''}", str(location.path)))
-    return found
-
-
 def test_every_tools_default_directory_on_macos_passes(tmp_path: Path) -> None:
-    runner = _default_directories(Path("/Users/runner"), {"HOME": "/Users/runner"})
+    project = "/Users/runner/work/repo/repo"
+    runner = support.default_directories(
+        "macos", "/Users/runner", {"HOME": "/Users/runner"}, project
+    )
     # uv keeps ~/Library/Caches/uv when it already exists (older uv made it).
     legacy_home = tmp_path / "runner"
     (legacy_home / "Library" / "Caches" / "uv").mkdir(parents=True)
-    legacy = _default_directories(legacy_home, {"HOME": str(legacy_home)})
-    assert ("uv ", f"{legacy_home}/Library/Caches/uv") in legacy
+    legacy = support.default_directories("macos", legacy_home, {"HOME": str(legacy_home)}, project)
+    assert ("uv", f"{legacy_home}/Library/Caches/uv") in legacy
     legacy_facts = PathFacts(os_family="macos", homes=(str(legacy_home),))
     problems = [
         (tool, path, path_problem(path, facts))
@@ -165,17 +141,6 @@ def test_every_tools_default_directory_on_macos_passes(tmp_path: Path) -> None:
 @pytest.mark.skipif(host_os_family() != "macos", reason="the engine with macOS's own facts")
 def test_on_macos_the_home_spelled_otherwise_is_refused(tmp_path: Path) -> None:
     home = Path.home()
-    project = tmp_path / "project"
-    project.mkdir()
-    request = Request(
-        python=sys.executable,
-        tool="uv",
-        kind=CacheKind.TOOL,
-        dependency_hash="abc",
-        lookup_command=None,
-        project_directory=project,
-        environ={"UV_CACHE_DIR": str(home).upper() + "/.SSH/uv", "HOME": str(home)},
-        home=home,
-    )
+    cache = str(home).upper() + "/.SSH/uv"
     with pytest.raises(UnsafeCachePathError, match=r"home directory's \.ssh"):
-        run(request)
+        run(support.uv_cache_request(tmp_path / "project", cache, home))

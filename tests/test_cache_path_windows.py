@@ -7,20 +7,15 @@ The last tests run on Windows only: the engine with this system's own facts and 
 from __future__ import annotations
 
 import ntpath
-import os
-import sys
 from pathlib import Path
 
 import pytest
 
 from cache_python_deps.cache_path import PathFacts, path_problem, real_path
-from cache_python_deps.engine import Request, run
+from cache_python_deps.engine import run
 from cache_python_deps.errors import UnsafeCachePathError
 from cache_python_deps.file_names import could_be_short_name, host_os_family
-from cache_python_deps.keys import CacheKind
-from cache_python_deps.tools import TOOL_NAMES, get_tool
-from cache_python_deps.tools.base import CacheContext
-from cache_python_deps.tools.pip import _VENDORED_PLATFORMDIRS
+from tests import path_rules_support as support
 
 HOME = "C:\\Users\\runneradmin"
 # A GitHub-hosted Windows runner's facts.
@@ -33,9 +28,7 @@ WINDOWS = PathFacts(
 
 
 def refused(path: str, facts: PathFacts = WINDOWS) -> str:
-    problem = path_problem(path, facts)
-    assert problem is not None, f"{path!r} was accepted"
-    return problem
+    return support.refused(path, facts)
 
 
 @pytest.mark.parametrize(
@@ -216,7 +209,6 @@ def test_windows_cache_directories_pass(path: str) -> None:
     assert path_problem(path, WINDOWS) is None
 
 
-PIP_VERSIONS = (None, "20.3", *(f"{major}.{minor}" for (major, minor), _ in _VENDORED_PLATFORMDIRS))
 RUNNER_ENVIRON = {
     "USERPROFILE": HOME,
     "LOCALAPPDATA": f"{HOME}\\AppData\\Local",
@@ -227,22 +219,10 @@ RUNNER_ENVIRON = {
 
 @pytest.mark.parametrize("environ", [RUNNER_ENVIRON, {}], ids=["runner", "profile-only"])
 def test_every_tools_default_directory_on_windows_passes(environ: dict[str, str]) -> None:
-    found = []
-    for tool in TOOL_NAMES:
-        for pip_version in PIP_VERSIONS if tool == "pip" else (None,):
-            context = CacheContext(
-                os_family="windows",
-                environ=environ,
-                home=Path(HOME),
-                interpreter_prefix=Path("C:\\hostedtoolcache\\windows\\Python\\3.12.1\\x64"),
-                project_directory=Path("D:\\a\\repo\\repo"),
-                pip_version=pip_version,
-            )
-            path = str(get_tool(tool).cache_directory(context).path)
-            found.append((tool, pip_version, path, path_problem(path, WINDOWS)))
-    assert [entry for entry in found if entry[3] is not None] == []
+    found = support.default_directories("windows", HOME, environ, "D:\\a\\repo\\repo")
+    assert [(tool, path) for tool, path in found if path_problem(path, WINDOWS)] == []
     tails = ("pip/Cache", "uv/cache", "pypoetry/Cache", "pipenv/pipenv/Cache", "pdm/pdm/Cache")
-    assert {ntpath.normcase(path) for _, _, path, _ in found} == {
+    assert {ntpath.normcase(path) for _, path in found} == {
         ntpath.normcase(f"{HOME}\\AppData\\Local\\{tail}") for tail in tails
     }
 
@@ -250,20 +230,9 @@ def test_every_tools_default_directory_on_windows_passes(environ: dict[str, str]
 @pytest.mark.skipif(host_os_family() != "windows", reason="the engine with Windows' own facts")
 def test_on_windows_the_profile_spelled_otherwise_is_refused(tmp_path: Path) -> None:
     home = Path.home()
-    project = tmp_path / "project"
-    project.mkdir()
-    request = Request(
-        python=sys.executable,
-        tool="uv",
-        kind=CacheKind.TOOL,
-        dependency_hash="abc",
-        lookup_command=None,
-        project_directory=project,
-        environ={**os.environ, "UV_CACHE_DIR": str(home).upper() + "\\APPDATA\\LOCAL"},
-        home=home,
-    )
+    cache = str(home).upper() + "\\APPDATA\\LOCAL"
     with pytest.raises(UnsafeCachePathError, match=r"whole AppData\\Local"):
-        run(request)
+        run(support.uv_cache_request(tmp_path / "project", cache, home))
 
 
 @pytest.mark.skipif(host_os_family() != "windows", reason="Windows' own 8.3 names")
