@@ -1,8 +1,10 @@
 """The directory handed to actions/cache: attacks on it are refused with one line naming where
-the value came from; ordinary cache directories pass."""
+the value came from; ordinary cache directories pass. Linux's facts here; macOS's and Windows'
+in test_cache_path_macos.py and test_cache_path_windows.py."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -11,20 +13,19 @@ from cache_python_deps.cache_path import (
     PathFacts,
     home_directories,
     path_problem,
+    real_path,
     validate_cache_path,
 )
+from cache_python_deps.engine import run
 from cache_python_deps.errors import UnsafeCachePathError
+from cache_python_deps.file_names import host_os_family
+from tests.path_rules_support import uv_cache_request
 
 RUNNER = PathFacts(
+    os_family="linux",
     homes=("/home/runner", "/root"),
     workspace="/home/runner/work/repo/repo",
     protected=("/opt/hostedtoolcache", "/home/runner/work/_actions/re-actors/cpd/v1"),
-)
-WINDOWS = PathFacts(
-    windows=True,
-    homes=("C:\\Users\\runneradmin",),
-    workspace="D:\\a\\repo\\repo",
-    protected=("C:\\hostedtoolcache\\windows",),
 )
 
 
@@ -94,31 +95,6 @@ def test_dangerous_paths_are_refused(path: str, problem: str) -> None:
     assert found is not None and problem in found
 
 
-@pytest.mark.parametrize(
-    ("path", "problem"),
-    [
-        ("C:\\", "root of a drive"),
-        ("c:/", "root of a drive"),
-        ("C:\\Windows\\System32", "system directory"),
-        ("C:\\Program Files\\Python", "system directory"),
-        ("C:\\Users", "system directory"),
-        ("C:\\users\\RUNNERADMIN", "home directory"),
-        ("D:\\a\\repo", "workspace"),
-        ("C:\\hostedtoolcache\\windows\\Python", "tool cache"),
-        ("relative\\dir", "not an absolute path"),
-        ("C:\\Users\\runneradmin\\AppData\\Local\\pip\\Cache*", "glob syntax"),
-    ],
-)
-def test_dangerous_windows_paths_are_refused(path: str, problem: str) -> None:
-    found = path_problem(path, WINDOWS)
-    assert found is not None and problem in found
-
-
-def test_windows_cache_directories_pass() -> None:
-    assert path_problem("C:\\Users\\runneradmin\\AppData\\Local\\pip\\Cache", WINDOWS) is None
-    assert path_problem("D:\\a\\repo\\repo\\.venv", WINDOWS) is None
-
-
 def test_the_refusal_names_the_source_in_one_escaped_line() -> None:
     with pytest.raises(UnsafeCachePathError) as error:
         validate_cache_path(
@@ -140,3 +116,44 @@ def test_a_symlink_to_a_system_directory_is_refused_by_its_real_path(tmp_path: P
 def test_home_directories_come_from_variables_and_the_password_database() -> None:
     homes = home_directories(("/home/a", None, "relative"), ["/root", "/", "/home/a"])
     assert homes == ("/home/a", "/root")
+
+
+@pytest.mark.parametrize("path", ["/HOME/runner", "/home/runner/.SSH", "/USR/local/x", "/Etc"])
+def test_linux_names_keep_their_case(path: str) -> None:
+    # ext4 and the like compare bytes: these are other directories than /home/runner or /usr.
+    assert path_problem(path, RUNNER) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        ("/HOME/runner", "home directory"),
+        ("/home/runner/.SSH", ".ssh"),
+        ("/USR/local/x", "system directory /usr"),
+    ],
+)
+def test_the_case_switch_makes_any_os_compare_names_caselessly(path: str, problem: str) -> None:
+    # A case-folding directory on Linux (ext4's casefold) is what a macOS or Windows disk is.
+    found = path_problem(path, dataclasses.replace(RUNNER, case_insensitive=True))
+    assert found is not None and problem in found
+
+
+def test_path_facts_default_to_this_system() -> None:
+    facts = PathFacts()
+    assert facts.os_family == host_os_family()
+    assert facts.ignores_case == (host_os_family() != "linux")
+
+
+def test_a_link_in_a_path_not_created_yet_is_followed(tmp_path: Path) -> None:
+    # actions/cache would create "new" where the link leads: in /etc.
+    (tmp_path / "link").symlink_to("/etc")
+    request = uv_cache_request(tmp_path / "project", str(tmp_path / "link" / "new"), tmp_path)
+    with pytest.raises(UnsafeCachePathError, match=r"the real path of .*system directory /etc"):
+        run(request)
+
+
+def test_a_path_the_os_cannot_resolve_has_no_real_path() -> None:
+    assert real_path("/tmp/a\x00b") is None
+    # The path as given is refused for its NUL all the same.
+    with pytest.raises(UnsafeCachePathError, match="not one line"):
+        validate_cache_path("/tmp/a\x00b", source="X", facts=RUNNER, real_path=None)

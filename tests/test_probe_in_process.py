@@ -92,3 +92,36 @@ def test_the_running_interpreter_is_probed_without_a_child(
 
     monkeypatch.setattr("cache_python_deps.subprocesses.run_bounded", no_child)
     assert probe_interpreter(sys.executable).executable == sys.executable
+
+
+WINDOWS_PYTHON = "C:\\hostedtoolcache\\windows\\Python\\3.12.1\\x64\\python.exe"
+
+
+def test_where_case_is_ignored_python_exe_in_other_case_is_the_running_interpreter() -> None:
+    # Windows: "python.EXE" finds python.exe; probing it in a child would only be slower.
+    spelled_otherwise = Path(WINDOWS_PYTHON.replace("python.exe", "python.EXE"))
+    assert is_running_interpreter(
+        spelled_otherwise, running=WINDOWS_PYTHON, ignore_case=True, same_file=lambda a, b: True
+    )
+
+
+def test_where_case_is_ignored_two_files_in_a_case_sensitive_directory_are_not_one(
+    tmp_path: Path,
+) -> None:
+    # A case-sensitive APFS volume or NTFS directory holds both: the file decides.
+    (tmp_path / "python").write_bytes(b"one")
+    (tmp_path / "PYTHON").write_bytes(b"two")
+    assert not is_running_interpreter(
+        tmp_path / "PYTHON", running=str(tmp_path / "python"), ignore_case=True
+    )
+    assert is_running_interpreter(tmp_path / "python", running=str(tmp_path / "python"))
+
+
+def test_where_case_matters_python_exe_in_other_case_is_another_interpreter() -> None:
+    def never(first: str, second: str) -> bool:
+        raise AssertionError("no file needs comparing where case matters")
+
+    spelled_otherwise = Path(WINDOWS_PYTHON.replace("python.exe", "python.EXE"))
+    assert not is_running_interpreter(
+        spelled_otherwise, running=WINDOWS_PYTHON, ignore_case=False, same_file=never
+    )

@@ -13,6 +13,7 @@ from cache_python_deps.cache_path import (
     PathFacts,
     home_directories,
     password_database_homes,
+    real_path,
     runner_trees,
     validate_cache_path,
 )
@@ -211,19 +212,17 @@ def path_facts(request: Request, os_family: OSFamily) -> PathFacts:
     )
     protected = runner_trees(environ)
     workspace = environ.get("GITHUB_WORKSPACE") or str(request.project_directory)
-    return PathFacts(
-        windows=os_family == "windows", homes=homes, workspace=workspace, protected=protected
-    )
+    return PathFacts(os_family=os_family, homes=homes, workspace=workspace, protected=protected)
 
 
 def validate_cache_directory(location: Location, request: Request) -> None:
-    """Refuse a directory actions/cache must not get (see cache_path); symlinks resolved too."""
+    """Refuse a directory actions/cache must not get (see cache_path); links resolved too, as far
+    as the directory exists (a link in a path not created yet leads where the restore would)."""
     os_family = cache_os_family(location.identity.os_family)
     path = str(location.cache_directory)
-    real_path = os.path.realpath(path) if os.path.lexists(path) else None
     validate_cache_path(
         path,
         source=location.cache_directory_source,
         facts=path_facts(request, os_family),
-        real_path=real_path,
+        real_path=real_path(path),
     )

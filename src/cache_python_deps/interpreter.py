@@ -8,11 +8,12 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cache_python_deps import file_names
 from cache_python_deps.errors import ProbeError
 
 PROBE_SCRIPT = Path(__file__).with_name("probe.py")
@@ -189,15 +190,35 @@ def resolve_interpreter(python: str) -> Path:
     return Path(found)
 
 
-def is_running_interpreter(executable: Path) -> bool:
+def is_running_interpreter(
+    executable: Path,
+    *,
+    running: str | None = None,
+    ignore_case: bool | None = None,
+    same_file: Callable[[str, str], bool] = os.path.samefile,
+) -> bool:
     """Whether ``executable`` is the very interpreter running this code.
 
     Only the same path counts: another name for the same binary may be a virtualenv's launcher
-    (another prefix), and a shim may run something else.
+    (another prefix), and a shim may run something else. Where the OS ignores case (macOS,
+    Windows: ``python.EXE`` is ``python.exe``), a path differing only in case counts when it is
+    the same file (a case-sensitive volume or directory may hold both). The facts default to
+    this process (``sys.executable``) and this system.
     """
+    running = sys.executable if running is None else running
+    if not running:
+        return False
     # abspath, not resolve(): a symlink to the same binary is not the same interpreter.
-    same = os.path.abspath(executable) == os.path.abspath(sys.executable)  # noqa: PTH100
-    return bool(sys.executable) and same
+    given, own = os.path.abspath(executable), os.path.abspath(running)  # noqa: PTH100
+    if given == own:
+        return True
+    ignore_case = file_names.ignores_case() if ignore_case is None else ignore_case
+    if not ignore_case or file_names.caseless(given) != file_names.caseless(own):
+        return False
+    try:
+        return same_file(given, own)
+    except OSError:
+        return False
 
 
 def probe_in_process() -> InterpreterInfo:

@@ -93,7 +93,6 @@ def protected_places(
     )
     protected = tuple(os.path.realpath(tree) for tree in runner_trees(environ))
     facts = PathFacts(
-        windows=os.name == "nt",
         homes=tuple(sorted({*homes, *(os.path.realpath(home) for home in homes)})),
         protected=protected,
     )
