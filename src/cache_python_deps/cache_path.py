@@ -125,14 +125,25 @@ class _HomePlaces:
     whole: tuple[str, ...]
 
 
+# Keys and logins every OS keeps under the home by these names (ssh, GnuPG, docker's registry
+# logins, the AWS CLI's and kubectl's credentials).
+_SECRETS_IN_EVERY_HOME: Final = (".ssh", ".gnupg", ".docker", ".aws", ".kube")
+
 # Relative to each home, with "/" between names. A tool keeps its cache in its own directory
 # below a whole one (~/.cache/pip, ~/Library/Caches/pip, AppData\Local\pip\Cache), never in it.
 _HOME_PLACES: Final[Mapping[OSFamily, _HomePlaces]] = {
-    "linux": _HomePlaces(trees=(".ssh", ".gnupg"), whole=(".cache", ".config", ".local")),
+    "linux": _HomePlaces(
+        trees=(
+            *_SECRETS_IN_EVERY_HOME,
+            ".config/gh",  # the GitHub CLI's token
+            ".config/autostart",  # desktop sessions run what is placed here at login
+            ".local/bin",  # on PATH for login shells: a restored file there shadows a command
+        ),
+        whole=(".cache", ".config", ".local"),
+    ),
     "macos": _HomePlaces(
         trees=(
-            ".ssh",
-            ".gnupg",
+            *_SECRETS_IN_EVERY_HOME,
             "Library/Keychains",  # passwords, private keys, signing certificates
             "Library/Cookies",  # web sessions
             "Library/LaunchAgents",  # launchd runs what is placed here at login
@@ -151,8 +162,7 @@ _HOME_PLACES: Final[Mapping[OSFamily, _HomePlaces]] = {
     ),
     "windows": _HomePlaces(
         trees=(
-            ".ssh",
-            ".gnupg",
+            *_SECRETS_IN_EVERY_HOME,
             # Credential Manager, DPAPI keys, certificates, the Startup folder; and in Local,
             # WindowsApps (on PATH), more credentials: no tool's cache is Microsoft's own.
             "AppData/Roaming/Microsoft",
