@@ -28,6 +28,18 @@ started="$marks.started"
 done_file="$marks.done"
 trap 'rm -f "$started" "$done_file"' EXIT
 
+# cache-directory-lookup-command runs in this same bash (see engine.py), as the original action
+# ran it in its own `shell: bash` step. Under Git Bash, $BASH is an MSYS path (/usr/bin/bash)
+# that a native python.exe cannot start: cygpath gives its Windows path.
+if [ -n "${CPD_CACHE_DIRECTORY_LOOKUP_COMMAND:-}" ]; then
+  CPD_BASH=${BASH:-}
+  if [ -n "$CPD_BASH" ] && command -v cygpath >/dev/null 2>&1; then
+    CPD_BASH=$(cygpath -w "$CPD_BASH" 2>/dev/null) || CPD_BASH=$BASH
+  fi
+  CPD_BASH=${CPD_BASH%$'\r'}
+  export CPD_BASH
+fi
+
 # Kills PID unless it has started (written $started) within start_limit seconds and finished
 # within total_limit seconds. Runs in the background; TERM ends it early.
 watchdog() {
