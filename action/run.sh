@@ -60,7 +60,7 @@ watchdog() {
 
 # Runs the launcher in one candidate; sets $status and $why (empty when the code finished).
 run_candidate() {
-  local candidate=$1 child dog
+  local candidate=$1 child dog finished
   rm -f "$started" "$done_file"
   CPD_STARTED_FILE=$started CPD_DONE_FILE=$done_file "$candidate" -E -s -S "$script" "$step" </dev/null &
   child=$!
@@ -68,11 +68,20 @@ run_candidate() {
   dog=$!
   wait "$child"
   status=$?
+  # The done file is read before the watchdog is stopped: a watchdog stopped before it got going
+  # runs the EXIT trap it inherited, which removes the marks.
+  finished=no
+  if [ -s "$done_file" ]; then
+    finished=yes
+    read -r status <"$done_file" || status=1
+    # Written as bytes ("0\n"); a "\r" from a text-mode writer on Windows is dropped, since Git
+    # Bash's read keeps it.
+    status=${status%$'\r'}
+  fi
   kill -TERM "$dog" 2>/dev/null
   wait "$dog" 2>/dev/null
   why=""
-  if [ -s "$done_file" ]; then
-    read -r status <"$done_file" || status=1
+  if [ "$finished" = yes ]; then
     case "$status" in 0 | 1) ;; *) status=1 ;; esac
     return
   fi
