@@ -9,6 +9,7 @@ and Windows' path handling at run time (selftest.yml runs the action on windows-
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from cache_python_deps.cache_path import PathFacts, path_problem
 from cache_python_deps.engine import run_lookup_command
@@ -271,3 +273,81 @@ def test_an_msys_path_from_the_lookup_command_is_refused_on_windows(tmp_path: Pa
     environ = {"PATH": os.environ["PATH"], "CPD_BASH": TEST_BASH}
     with pytest.raises(CacheDirectoryError, match=r"without a drive.*cygpath -w"):
         run_lookup_command("echo /c/Users/runneradmin/pip", environ, tmp_path, windows=True)
+
+
+# selftest.yml's runners jobs: their lookup command and their checks, here.
+
+SELFTEST = REPO / ".github" / "workflows" / "selftest.yml"
+CHECKER = REPO / "scripts" / "check_selftest_outputs.py"
+
+
+def _selftest_environment() -> dict[str, str]:
+    workflow = yaml.safe_load(SELFTEST.read_text())
+    job = workflow["jobs"]["verify-runners"]
+    return {
+        "SELFTEST_LOOKUP_COMMAND": workflow["env"]["SELFTEST_LOOKUP_COMMAND"],
+        "SELFTEST_CACHE_NAME": job["env"]["SELFTEST_CACHE_NAME"],
+    }
+
+
+def _check(*arguments: str, **environ: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(CHECKER), *arguments],
+        env={**os.environ, **environ},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_selftest_checks_pass_on_what_the_steps_write(tmp_path: Path) -> None:
+    selftest = _selftest_environment()
+    assert selftest["SELFTEST_CACHE_NAME"].encode("cp1252", "replace") != (
+        selftest["SELFTEST_CACHE_NAME"].encode("utf-8")
+    )
+    python = str(windows_python(tmp_path / "bin"))
+    files = tmp_path / "files"
+    files.mkdir()
+    common = {"CPD_ACTION_PYTHON": python, "CPD_PYTHON": str(PYTHON), **selftest}
+    keys = run_step(
+        tmp_path,
+        "keys",
+        **common,
+        CPD_CACHE_DIRECTORY_LOOKUP_COMMAND=selftest["SELFTEST_LOOKUP_COMMAND"],
+    )
+    directory = Path(keys.outputs["cache-directory-path"])
+    assert directory == tmp_path / selftest["SELFTEST_CACHE_NAME"]
+    directory.mkdir()
+    (directory / "restored").write_text("a file the restore brought\n")
+    record = run_step(
+        tmp_path,
+        "record",
+        **common,
+        CPD_RECORD=keys.outputs["record"],
+        CPD_CACHE_DIRECTORY_PATH=str(directory),
+        CPD_CACHE_HIT="true",
+        CPD_SAVE_CACHE="false",
+    )
+    for name, step in (("keys", keys), ("record", record)):
+        assert step.returncode == 0
+        (files / f"{name}-log").write_bytes(step.stdout)
+        (files / f"{name}-summary").write_bytes(step.summary)
+        (files / f"{name}-output").write_bytes((tmp_path / f"{name}-output").read_bytes())
+    checked = _check("--files", str(files), **selftest)
+    assert checked.returncode == 0, checked.stdout
+    assert "::error" not in checked.stdout
+    value = _check("--output", str(files / "keys-output"), "cache-directory-path")
+    assert value.stdout == str(directory)
+
+    outputs = {**keys.outputs, **record.outputs}
+    action = _check(OUTCOME="success", OUTPUTS=json.dumps(outputs), EXPECT_HIT="true", **selftest)
+    assert action.returncode == 0, action.stdout
+    assert action.stdout.isascii()
+
+    # And they fail on damage: a summary in the ANSI code page, a failed step.
+    damaged = selftest["SELFTEST_CACHE_NAME"].encode("utf-8").decode("cp1252", "replace")
+    (files / "keys-summary").write_text(f"### cache-python-deps\n\n`{damaged}`\n")
+    assert _check("--files", str(files), **selftest).returncode == 1
+    failed = _check(OUTCOME="failure", OUTPUTS=json.dumps(outputs), EXPECT_HIT="true", **selftest)
+    assert failed.returncode == 1
+    assert "::error::not true: every step of the action exited 0" in failed.stdout
