@@ -10,14 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from cache_python_deps.cli import main
-from cache_python_deps.engine import (
+from cache_python_deps.errors import CacheDirectoryError
+from cache_python_deps.lookup_command import (
     NO_BASH,
     decode_lookup_output,
     lookup_bash,
     parse_lookup_output,
     run_lookup_command,
 )
-from cache_python_deps.errors import CacheDirectoryError
 from tests.support import TEST_BASH
 
 
