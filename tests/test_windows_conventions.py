@@ -25,6 +25,7 @@ from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.lookup_command import run_lookup_command
 from cache_python_deps.step import done_file_content
 from tests.support import TEST_BASH
+from tests.test_action_launcher import fake_python
 from tests.test_github_mode import parse_outputs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,14 +50,6 @@ def windows_python(directory: Path) -> Path:
     directory.mkdir(exist_ok=True)
     script = directory / "windows-python"
     script.write_text(f'#!/bin/sh\nexec "{PYTHON}" -E -s -S "{WRAPPER}" "$@"\n')
-    script.chmod(0o755)
-    return script
-
-
-def fake_python(directory: Path, body: str) -> Path:
-    directory.mkdir(exist_ok=True)
-    script = directory / "python"
-    script.write_text(f"#!/bin/sh\n{body}\n")
     script.chmod(0o755)
     return script
 
@@ -107,6 +100,7 @@ def test_run_sh_reads_a_done_file_with_a_carriage_return(
     # What Path.write_text writes on Windows; Git Bash's read keeps the \r, as Linux bash's does.
     python = fake_python(
         tmp_path / "bin",
+        "python",
         f': >"$CPD_STARTED_FILE"; printf \'{content}\' >"$CPD_DONE_FILE"',
     )
     step = run_step(tmp_path, "keys", CPD_ACTION_PYTHON=str(python))
@@ -114,10 +108,12 @@ def test_run_sh_reads_a_done_file_with_a_carriage_return(
     assert b"::warning" not in step.stdout  # it counted: no other Python was tried
 
 
-def test_run_sh_gives_the_lookup_command_its_own_bash(tmp_path: Path) -> None:
+def bash_given_to_the_lookup(tmp_path: Path, **environ: str) -> str:
+    """What run.sh exports as CPD_BASH for the keys step with a lookup command."""
     report = tmp_path / "bash-seen"
     python = fake_python(
         tmp_path / "bin",
+        "python",
         f': >"$CPD_STARTED_FILE"; printf %s "$CPD_BASH" >"{report}"; echo 0 >"$CPD_DONE_FILE"',
     )
     step = run_step(
@@ -125,12 +121,17 @@ def test_run_sh_gives_the_lookup_command_its_own_bash(tmp_path: Path) -> None:
         "keys",
         CPD_ACTION_PYTHON=str(python),
         CPD_CACHE_DIRECTORY_LOOKUP_COMMAND="echo /x",
+        **environ,
     )
     assert step.returncode == 0
+    return report.read_text()
+
+
+def test_run_sh_gives_the_lookup_command_its_own_bash(tmp_path: Path) -> None:
     bash_path = subprocess.run(
         [TEST_BASH, "-c", 'printf %s "$BASH"'], capture_output=True, text=True, check=True
     ).stdout
-    assert report.read_text() == bash_path
+    assert bash_given_to_the_lookup(tmp_path) == bash_path
 
 
 def test_run_sh_gives_git_bash_as_a_windows_path(tmp_path: Path) -> None:
@@ -145,20 +146,9 @@ def test_run_sh_gives_git_bash_as_a_windows_path(tmp_path: Path) -> None:
         "printf 'C:\\\\Program Files\\\\Git\\\\usr\\\\bin\\\\bash.exe\\r\\n'\n"
     )
     cygpath.chmod(0o755)
-    report = tmp_path / "bash-seen"
-    python = fake_python(
-        tmp_path / "bin",
-        f': >"$CPD_STARTED_FILE"; printf %s "$CPD_BASH" >"{report}"; echo 0 >"$CPD_DONE_FILE"',
-    )
-    step = run_step(
-        tmp_path,
-        "keys",
-        CPD_ACTION_PYTHON=str(python),
-        CPD_CACHE_DIRECTORY_LOOKUP_COMMAND="echo /x",
-        PATH=os.pathsep.join([str(tools), "/usr/bin", "/bin"]),
-    )
-    assert step.returncode == 0
-    assert report.read_text() == "C:\\Program Files\\Git\\usr\\bin\\bash.exe"
+    path = os.pathsep.join([str(tools), "/usr/bin", "/bin"])
+    given = bash_given_to_the_lookup(tmp_path, PATH=path)
+    assert given == "C:\\Program Files\\Git\\usr\\bin\\bash.exe"
 
 
 # The steps themselves, under Windows' I/O conventions (CRLF text files, cp1252 pipes).
