@@ -28,6 +28,18 @@ started="$marks.started"
 done_file="$marks.done"
 trap 'rm -f "$started" "$done_file"' EXIT
 
+# cache-directory-lookup-command runs in this same bash (see engine.py), as the original action
+# ran it in its own `shell: bash` step. Under Git Bash, $BASH is an MSYS path (/usr/bin/bash)
+# that a native python.exe cannot start: cygpath gives its Windows path.
+if [ -n "${CPD_CACHE_DIRECTORY_LOOKUP_COMMAND:-}" ]; then
+  CPD_BASH=${BASH:-}
+  if [ -n "$CPD_BASH" ] && command -v cygpath >/dev/null 2>&1; then
+    CPD_BASH=$(cygpath -w "$CPD_BASH" 2>/dev/null) || CPD_BASH=$BASH
+  fi
+  CPD_BASH=${CPD_BASH%$'\r'}
+  export CPD_BASH
+fi
+
 # Kills PID unless it has started (written $started) within start_limit seconds and finished
 # within total_limit seconds. Runs in the background; TERM ends it early.
 watchdog() {
@@ -48,7 +60,7 @@ watchdog() {
 
 # Runs the launcher in one candidate; sets $status and $why (empty when the code finished).
 run_candidate() {
-  local candidate=$1 child dog
+  local candidate=$1 child dog finished
   rm -f "$started" "$done_file"
   CPD_STARTED_FILE=$started CPD_DONE_FILE=$done_file "$candidate" -E -s -S "$script" "$step" </dev/null &
   child=$!
@@ -56,11 +68,20 @@ run_candidate() {
   dog=$!
   wait "$child"
   status=$?
+  # The done file is read before the watchdog is stopped: a watchdog stopped before it got going
+  # runs the EXIT trap it inherited, which removes the marks.
+  finished=no
+  if [ -s "$done_file" ]; then
+    finished=yes
+    read -r status <"$done_file" || status=1
+    # Written as bytes ("0\n"); a "\r" from a text-mode writer on Windows is dropped, since Git
+    # Bash's read keeps it.
+    status=${status%$'\r'}
+  fi
   kill -TERM "$dog" 2>/dev/null
   wait "$dog" 2>/dev/null
   why=""
-  if [ -s "$done_file" ]; then
-    read -r status <"$done_file" || status=1
+  if [ "$finished" = yes ]; then
     case "$status" in 0 | 1) ;; *) status=1 ;; esac
     return
   fi

@@ -20,6 +20,10 @@ from cache_python_deps.interpreter import InterpreterInfo
 from cache_python_deps.keys import CacheKeys, CacheKind, compose_keys
 
 FIXTURES = Path(__file__).parent / "fixtures" / "probes"
+# The bash that runs action/run.sh (and through it the lookup command) in the launcher tests:
+# CPD_TEST_BASH, e.g. a locally built bash 3.2 as on macOS runners (see CONTRIBUTING.md), or the
+# bash on PATH.
+TEST_BASH = os.environ.get("CPD_TEST_BASH") or shutil.which("bash") or "/bin/bash"
 # Interpreters scripts/dev-setup.sh unpacks inside the project (Debian's i386 python3.11).
 PROJECT_INTERPRETERS = Path(__file__).parent.parent / ".interpreters"
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import require_interpreter
+from tests.support import TEST_BASH, require_interpreter
 from tests.test_github_mode import parse_outputs
 
 REPO = Path(__file__).resolve().parent.parent
 RUN_SH = REPO / "action" / "run.sh"
-BASH = shutil.which("bash") or "/bin/bash"
+BASH = TEST_BASH
 LAUNCHER = REPO / "action" / "launch.py"
 
 
@@ -253,3 +253,25 @@ def test_the_launcher_refuses_an_unknown_step_in_one_line(tmp_path: Path) -> Non
     )
     assert completed.returncode == 2
     assert completed.stderr == "usage: launch.py keys|record|prune (not 'nope')\n"
+
+
+def test_a_python_that_finishes_at_once_is_never_missed(tmp_path: Path) -> None:
+    # A watchdog stopped before it got going ran the EXIT trap it inherited from run.sh and
+    # removed the done file, so that a finished step was taken for a broken Python (and the
+    # next one ran the step again): a race lost a few times in a hundred runs here.
+    bin_dir = tmp_path / "bin"
+    done = fake_python(bin_dir, "python", ': >"$CPD_STARTED_FILE"; echo 1 >"$CPD_DONE_FILE"')
+    other = fake_python(bin_dir, "python3", 'echo "the next Python ran"')
+    env = {"PATH": "/usr/bin:/bin", "CPD_ACTION_PYTHON": str(done), "CPD_PYTHON": str(other)}
+    env["RUNNER_TEMP"] = str(tmp_path)
+    missed = 0
+    for _ in range(100):
+        completed = subprocess.run(
+            [BASH, str(RUN_SH), str(LAUNCHER), "keys"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        missed += completed.returncode != 1 or completed.stdout != ""
+    assert missed == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -11,12 +12,15 @@ from hypothesis import strategies as st
 
 from cache_python_deps.github import (
     MAX_SHOWN_VALUE,
+    OutputError,
     annotation,
     fenced_lines,
     group,
     log_text,
     markdown_code,
     markdown_table,
+    write_outputs,
+    write_summary,
 )
 from tests.markdown_check import foreign_elements
 
@@ -135,3 +139,39 @@ def test_a_rendered_table_holds_no_element_a_value_brought(rows: list[tuple[str,
 @pytest.mark.parametrize("value", ["<script>x</script>", "# h", "<img src=x>", "[a](http://e)"])
 def test_a_rendered_code_span_holds_no_element_a_value_brought(value: str) -> None:
     assert foreign_elements(f"text {markdown_code(value)}") == set()
+
+
+# A name that is not UTF-8 (decoded with surrogateescape, as os.fsdecode does) must not make a
+# stream raise: the log and the summary show it escaped, an output refuses it in one line.
+NOT_UTF8 = b"/tmp/caf\xe9".decode("utf-8", "surrogateescape")
+
+
+@given(st.text())
+def test_log_lines_and_code_spans_are_always_utf8(value: str) -> None:
+    log_text(value).encode("utf-8")
+    markdown_code(value).encode("utf-8")
+
+
+def test_a_name_that_is_not_utf8_is_shown_escaped() -> None:
+    assert log_text(NOT_UTF8) == "/tmp/caf\\xdce9"
+    assert markdown_code(NOT_UTF8) == "`/tmp/caf\\xdce9`"
+
+
+def test_files_are_utf8_bytes_with_lf_line_ends(tmp_path: Path) -> None:
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    write_outputs(output, {"cache-directory-path": "/tmp/snow-\u2603\nsecond line"})
+    write_summary(summary, "caf\u00e9\n\n" + NOT_UTF8)
+    assert b"\r" not in output.read_bytes()
+    assert "/tmp/snow-\u2603\nsecond line\n" in output.read_bytes().decode("utf-8")
+    assert summary.read_bytes() == b"caf\xc3\xa9\n\n/tmp/caf\\udce9\n\n"
+
+
+def test_an_output_that_is_not_text_is_refused_in_one_line(tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    output.touch()
+    with pytest.raises(
+        OutputError, match="output cache-directory-path cannot be written"
+    ) as raised:
+        write_outputs(output, {"tool": "pip", "cache-directory-path": NOT_UTF8})
+    assert "\n" not in str(raised.value)
+    assert output.read_bytes() == b""  # nothing half-written

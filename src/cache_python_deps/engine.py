@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cache_python_deps import github
 from cache_python_deps.cache_path import (
     PathFacts,
     home_directories,
@@ -18,16 +17,13 @@ from cache_python_deps.cache_path import (
     validate_cache_path,
 )
 from cache_python_deps.dependency_files import hash_dependency_files
-from cache_python_deps.errors import CacheDirectoryError, CachePythonDepsError
+from cache_python_deps.errors import CachePythonDepsError
 from cache_python_deps.identity import Identity, derive_identity
 from cache_python_deps.interpreter import InterpreterInfo, probe_interpreter
 from cache_python_deps.keys import CacheKeys, CacheKind, compose_keys
 from cache_python_deps.tools import detect_tool, get_tool
 from cache_python_deps.tools.base import CacheContext, OSFamily, Tool
 
-LOOKUP_COMMAND_TIMEOUT_SECONDS = 120.0
-# A path is short; a command printing more is broken (and must not exhaust memory).
-LOOKUP_COMMAND_MAX_OUTPUT = 64 * 1024
 DEFAULT_VENV_DIRECTORY = ".venv"
 
 
@@ -91,6 +87,8 @@ def locate(request: Request) -> Location:
         detect_tool(request.project_directory) if request.tool == "auto" else get_tool(request.tool)
     )
     if request.lookup_command:
+        from cache_python_deps.lookup_command import run_lookup_command  # noqa: PLC0415
+
         cache_directory = run_lookup_command(
             request.lookup_command, request.environ, request.project_directory
         )
@@ -158,49 +156,6 @@ def cache_os_family(os_family: str) -> OSFamily:
     if os_family == "macos":
         return "macos"
     return "linux"
-
-
-def run_lookup_command(command: str, environ: Mapping[str, str], cwd: Path) -> Path:
-    """Run the user's cache-directory lookup command through the shell; its stdout is the path.
-
-    Bounded like the probe: a deadline, a cap on its output, and its whole process group killed
-    when it overruns, so nothing it started outlives the step.
-    """
-    from cache_python_deps.subprocesses import BoundedRunError, run_bounded  # noqa: PLC0415
-
-    shown = github.log_text(command, limit=200)
-    try:
-        # The workflow author's own command, run through the shell as they wrote it.
-        completed = run_bounded(  # noqa: S604
-            command,
-            shell=True,
-            env=environ,
-            cwd=cwd,
-            timeout=LOOKUP_COMMAND_TIMEOUT_SECONDS,
-            max_output=LOOKUP_COMMAND_MAX_OUTPUT,
-        )
-    except BoundedRunError as error:
-        raise CacheDirectoryError(f"cache directory lookup command {shown!r} {error}") from None
-    except OSError as error:
-        raise CacheDirectoryError(
-            f"cache directory lookup command {shown!r} could not be run: {error.strerror}"
-        ) from None
-    stdout = completed.stdout.decode("utf-8", "replace")
-    if completed.returncode != 0:
-        stderr_lines = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = f": {github.log_text(stderr_lines[-1].strip(), limit=200)}" if stderr_lines else ""
-        raise CacheDirectoryError(
-            f"cache directory lookup command {shown!r} failed with exit code "
-            f"{completed.returncode}{detail}"
-        )
-    lines = [line.strip() for line in stdout.splitlines() if line.strip()]
-    if len(lines) != 1:
-        what = "nothing" if not lines else f"{len(lines)} lines"
-        raise CacheDirectoryError(
-            f"cache directory lookup command {shown!r} printed {what}; expected one path"
-        )
-    directory = Path(lines[0]).expanduser()
-    return directory if directory.is_absolute() else (cwd / directory).absolute()
 
 
 def path_facts(request: Request, os_family: OSFamily) -> PathFacts:

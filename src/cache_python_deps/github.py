@@ -14,6 +14,11 @@ cache, the interpreter, the REST API), so each sink has its own escaping:
   Markdown and HTML are not interpreted; line breaks are made visible, ``|`` is escaped for
   table cells, and the span's backtick fence is longer than any run of backticks in the value.
 - **Outputs**: a random heredoc delimiter per value (``format_outputs``).
+
+Every file is written as UTF-8 bytes with ``\\n`` line ends, on every OS (Python's text mode
+would use the ANSI code page and ``\\r\\n`` on Windows). A lone surrogate (a file name in
+another encoding, decoded with ``surrogateescape``) is a visible ``\\xdcff`` in the log and the
+summary; in an output it is refused, since the value would no longer name the same file.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ _TRUE: Final = ("true", "1", "yes", "on")
 # Longest untrusted value shown in the log or the summary; the rest is cut with a marker.
 MAX_SHOWN_VALUE: Final = 1000
 
-_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Control characters, line and paragraph separators, and lone surrogates (not UTF-8 text).
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _NAMED_CONTROLS: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -131,23 +137,40 @@ def format_outputs(outputs: Mapping[str, str]) -> str:
     return "".join(chunks)
 
 
-def _append(path: Path, text: str, what: str) -> None:
+def _append(path: Path, data: bytes, what: str) -> None:
     try:
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(text)
+        with path.open("ab") as handle:
+            handle.write(data)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise OutputError(f"cannot write the {what} ({log_text(path)}): {reason}") from None
 
 
+def encode_outputs(outputs: Mapping[str, str]) -> bytes:
+    """``format_outputs`` as UTF-8; OutputError naming an output whose value is not text."""
+    for name, value in outputs.items():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise OutputError(
+                f"output {name} cannot be written: its value {log_text(value, 200)!r} is not "
+                "valid Unicode text (a name in another encoding than UTF-8?)"
+            ) from None
+    return format_outputs(outputs).encode("utf-8")
+
+
 def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
     """Append step outputs to the ``GITHUB_OUTPUT`` file; OutputError if that fails."""
-    _append(path, format_outputs(outputs), "step outputs")
+    _append(path, encode_outputs(outputs), "step outputs")
 
 
 def write_summary(path: Path, markdown: str) -> None:
-    """Append Markdown to the job summary (``GITHUB_STEP_SUMMARY``); OutputError if that fails."""
-    _append(path, markdown.rstrip("\n") + "\n\n", "job summary")
+    """Append Markdown to the job summary (``GITHUB_STEP_SUMMARY``); OutputError if that fails.
+
+    Values in it went through ``markdown_code``; anything else UTF-8 cannot encode is escaped.
+    """
+    text = markdown.rstrip("\n") + "\n\n"
+    _append(path, text.encode("utf-8", "backslashreplace"), "job summary")
 
 
 def group(stream: TextIO, title: str, lines: Iterable[str]) -> None:

@@ -93,13 +93,39 @@ def run_step(
     return 0
 
 
+def use_utf8_streams(*streams: object) -> None:
+    """Make the standard streams write UTF-8 with ``\\n`` line ends, whatever the platform says.
+
+    The runner reads a step's log as UTF-8, but a Python started with ``-E`` ignores
+    ``PYTHONIOENCODING`` and ``PYTHONUTF8``: on Windows its pipes then use the ANSI code page
+    (cp1252), which cannot encode most file names or refs. A character UTF-8 cannot encode
+    either (a lone surrogate from a file name in another encoding) is written as a visible
+    escape, never an exception.
+    """
+    for stream in streams:
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(encoding="utf-8", errors="backslashreplace", newline="\n")
+
+
+def done_file_content(status: int) -> bytes:
+    """What ``CPD_DONE_FILE`` holds: the status and one ``\\n``, as bytes.
+
+    Bytes, because Python's text mode on Windows writes ``\\r\\n``, and bash's ``read`` in Git
+    Bash keeps the ``\\r`` (run.sh strips one too, for any writer).
+    """
+    return f"{status}\n".encode("ascii")
+
+
 def launch(step: Callable[[], int]) -> int:
     """Run a step for action/run.sh and tell it, through ``CPD_DONE_FILE``, that it finished."""
+    use_utf8_streams(sys.stdout, sys.stderr)
     status = step()
     done = os.environ.get("CPD_DONE_FILE")
     if done:
         with contextlib.suppress(OSError):
-            Path(done).write_text(f"{status}\n", encoding="ascii")
+            Path(done).write_bytes(done_file_content(status))
     return status
 
 
