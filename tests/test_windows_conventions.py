@@ -241,7 +241,9 @@ def test_the_lookup_command_runs_in_bash_and_keeps_a_windows_path(tmp_path: Path
     environ = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "CPD_BASH": TEST_BASH}
     found = run_lookup_command(bash_only(WINDOWS_PIP_CACHE), environ, tmp_path, windows=True)
     assert str(found) == WINDOWS_PIP_CACHE
-    home = PathFacts(os_family="windows", homes=("C:\\Users\\runneradmin",), workspace="D:\\a\\p\\p")
+    home = PathFacts(
+        os_family="windows", homes=("C:\\Users\\runneradmin",), workspace="D:\\a\\p\\p"
+    )
     assert path_problem(str(found), home) is None
 
 
