@@ -21,6 +21,7 @@ from cache_python_deps.errors import CacheDirectoryError, CachePythonDepsError
 from cache_python_deps.identity import Identity, derive_identity
 from cache_python_deps.interpreter import InterpreterInfo, probe_interpreter
 from cache_python_deps.keys import CacheKeys, CacheKind, compose_keys
+from cache_python_deps.pip_location import ProcessIds, find_pip
 from cache_python_deps.tools import detect_tool, get_tool
 from cache_python_deps.tools.base import CacheContext, OSFamily, Tool
 
@@ -98,14 +99,15 @@ def locate(request: Request) -> Location:
         cache_directory = request.project_directory / DEFAULT_VENV_DIRECTORY
         directory_source = f"the project's {DEFAULT_VENV_DIRECTORY} (default for --cache-kind venv)"
     else:
+        pip = find_pip(interpreter.pip_search, environ=request.environ, ids=ProcessIds.current())
         context = CacheContext(
             os_family=cache_os_family(identity.os_family),
             environ=request.environ,
             home=request.home,
             interpreter_prefix=Path(interpreter.prefix),
             project_directory=request.project_directory,
-            pip_version=interpreter.pip_version,
-            has_pip=interpreter.pip_version is not None,
+            pip_version=pip.version,
+            has_pip=pip.state != "absent",  # only a certain "no pip" is refused
             effective_uid=os.geteuid() if hasattr(os, "geteuid") else None,
         )
         found = tool.cache_directory(context)
