@@ -142,7 +142,9 @@ def test_resolve_interpreter_finds_commands_on_path() -> None:
 
 
 def _recorded_with_pip_search(pip_search: object) -> dict[str, object]:
-    data = json.loads((FIXTURES / "cpython-3.12.7-windows-amd64.json").read_text())
+    data: dict[str, object] = json.loads(
+        (FIXTURES / "cpython-3.12.7-windows-amd64.json").read_text()
+    )
     del data["_expected"]
     data["pip_search"] = pip_search
     return data
