@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -300,3 +301,52 @@ def test_keying_finds_the_pip_python_m_pip_runs(
         assert real.directory is not None, real.failure
         assert os.path.realpath(real.directory) == os.path.realpath(expected)
     assert_ours_matches(real, ask_ours(python, environ, world, monkeypatch))
+
+
+# -- what a user sees ------------------------------------------------------------------------
+
+
+def _cli(
+    python: Path, environ: Mapping[str, str], cwd: Path, *options: str
+) -> subprocess.CompletedProcess[str]:
+    # This environment's Python has the package installed: no PYTHONPATH, which would tell the
+    # keying that pip may come from there.
+    command = [sys.executable, "-m", "cache_python_deps", "--python", str(python), *options]
+    return _run(command, environ, cwd)
+
+
+def test_a_virtualenv_with_no_pip_anywhere_is_one_line_with_the_fix(world: World) -> None:
+    base = require_interpreter("debian-3.11")
+    python, environ = _venv_without_pip(base, world)
+    completed = _cli(python, environ, world.project, "--print-key")
+    assert completed.returncode != 0 and completed.stdout == ""
+    assert completed.stderr.count("\n") == 1, completed.stderr
+    assert completed.stderr.startswith("cache-python-deps: error: the interpreter at ")
+    assert "has no pip" in completed.stderr and "python -m ensurepip" in completed.stderr
+
+
+def test_a_debian_virtualenv_is_keyed_and_its_pip_explained(world: World) -> None:
+    base = require_interpreter("debian-3.11")
+    python, environ = _venv_with_pip(base, world)
+    completed = _cli(python, environ, world.project, "--explain", "--dependency-hash", "0")
+    assert completed.returncode == 0, completed.stderr
+    site = _in_venv(base, world)
+    pip_row = next(line for line in completed.stdout.splitlines() if line.startswith("pip "))
+    real = ask_real_pip(python, environ, world.project)
+    assert pip_row.split(None, 1)[1] == f"pip {real.version} in {site}"
+
+
+def test_a_pip_the_probe_cannot_see_is_unknown_and_keyed_with_the_unknown_pips_rules(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PYTHONPATH comes first on sys.path: real pip runs from there, where the probe does not look.
+    base = require_interpreter("debian-3.11")
+    python, environ = _venv_without_pip(base, world)
+    environ["PYTHONPATH"] = str(_base_site(require_interpreter("pyenv-3.11.7"), world))
+    real = ask_real_pip(python, environ, world.project)
+    assert real.directory == environ["PYTHONPATH"]
+    ours = ask_ours(python, environ, world, monkeypatch)
+    assert (ours.pip.state, ours.pip.version) == ("unknown", None)
+    assert ours.refusal is None and ours.cache_directory == real.cache_directory
+    explained = _cli(python, environ, world.project, "--explain", "--dependency-hash", "0")
+    assert "unknown: PYTHONPATH is set" in explained.stdout

@@ -21,7 +21,7 @@ from cache_python_deps.errors import CacheDirectoryError, CachePythonDepsError
 from cache_python_deps.identity import Identity, derive_identity
 from cache_python_deps.interpreter import InterpreterInfo, probe_interpreter
 from cache_python_deps.keys import CacheKeys, CacheKind, compose_keys
-from cache_python_deps.pip_location import ProcessIds, find_pip
+from cache_python_deps.pip_location import PipLocation, ProcessIds, find_pip
 from cache_python_deps.tools import detect_tool, get_tool
 from cache_python_deps.tools.base import CacheContext, OSFamily, Tool
 
@@ -58,6 +58,8 @@ class Result:
     dependency_hash_source: str
     dependency_files: tuple[str, ...]
     keys: CacheKeys
+    # The pip ``python -m pip`` runs, when the tool is pip and its rules found the directory.
+    pip: PipLocation | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Location:
     tool: Tool
     cache_directory: Path
     cache_directory_source: str
+    pip: PipLocation | None = None
 
 
 class ProjectDirectoryError(CachePythonDepsError):
@@ -90,6 +93,7 @@ def locate(request: Request) -> Location:
     tool = (
         detect_tool(request.project_directory) if request.tool == "auto" else get_tool(request.tool)
     )
+    pip_used: PipLocation | None = None
     if request.lookup_command:
         cache_directory = run_lookup_command(
             request.lookup_command, request.environ, request.project_directory
@@ -112,7 +116,8 @@ def locate(request: Request) -> Location:
         )
         found = tool.cache_directory(context)
         cache_directory, directory_source = found.path, found.source
-    return Location(interpreter, identity, tool, cache_directory, directory_source)
+        pip_used = pip if tool.name == "pip" else None
+    return Location(interpreter, identity, tool, cache_directory, directory_source, pip_used)
 
 
 def run(request: Request) -> Result:
@@ -149,6 +154,7 @@ def run(request: Request) -> Result:
         dependency_hash_source=hash_source,
         dependency_files=files,
         keys=keys,
+        pip=location.pip,
     )
 
 
