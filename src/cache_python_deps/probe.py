@@ -425,8 +425,23 @@ def pip_in(directory):
     return "absent", None
 
 
+def hidden(path):
+    """Whether a .pth file has the hidden flag (macOS) or attribute (Windows): skipped, as by
+    the Pythons released since January 2024 (gh-113659; those before read it)."""
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return False
+    flags = getattr(status, "st_flags", 0) & getattr(stat, "UF_HIDDEN", 0x8000)
+    attributes = getattr(status, "st_file_attributes", 0) & 2  # FILE_ATTRIBUTE_HIDDEN
+    return bool(flags or attributes)
+
+
 def pth_names(directory):
-    """The .pth files site.py reads in ``directory``, in its order; None past the bounds."""
+    """The .pth files site.py reads in ``directory``, in its order; None past the bounds.
+
+    Names starting with a dot are skipped, as by the Pythons released since January 2024.
+    """
     names = []
     count = 0
     try:
@@ -463,6 +478,8 @@ def pth_directories(directory):
         return None
     added = []
     for name in names:
+        if hidden(os.path.join(directory, name)):
+            continue
         content, refused = read_bounded(os.path.join(directory, name))
         if content is None:
             if refused:
