@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs, idempotently: Debian's PyPy and debug CPython (the real
-# interpreters the tests probe), a development virtualenv (.venv), a virtualenv with the third-party
-# tools whose cache directories are compared (.venv-tools), and the npm packages of the local
-# actions/cache stand-in used by the end-to-end tests.
+# interpreters the tests probe), Debian's pip, a development virtualenv (.venv), a virtualenv with
+# the third-party tools whose cache directories are compared (.venv-tools), and the npm packages of
+# the local actions/cache stand-in used by the end-to-end tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,9 @@ python=${PYTHON:-python3}
 missing_debian_packages=()
 command -v pypy3 >/dev/null 2>&1 || missing_debian_packages+=(pypy3)
 [ -x /usr/bin/python3.11d ] || missing_debian_packages+=(python3-dbg)
+# Debian's own pip (in /usr/lib/python3/dist-packages): the layout tests key the system python3 and
+# its virtualenvs against what `python3 -m pip` really imports (tests/test_pip_layouts.py).
+[ -f /usr/lib/python3/dist-packages/pip/__init__.py ] || missing_debian_packages+=(python3-pip)
 if [ ${#missing_debian_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "dev-setup: please install with apt-get: ${missing_debian_packages[*]}" >&2

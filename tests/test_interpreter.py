@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import sys
@@ -12,10 +13,12 @@ import pytest
 from cache_python_deps.errors import ProbeError
 from cache_python_deps.interpreter import (
     InterpreterInfo,
+    PipSearchEntry,
     parse_probe_output,
     probe_interpreter,
     resolve_interpreter,
 )
+from tests.support import FIXTURES
 
 
 def fake_interpreter(tmp_path: Path, script: str) -> Path:
@@ -112,8 +115,9 @@ def test_interpreter_that_prints_nothing(tmp_path: Path) -> None:
     [
         ("not json", "invalid probe result"),
         ("[1, 2]", "not a JSON object"),
-        ('{"probe_format": 2}', "implementation_name"),
-        ('{"probe_format": 3}', "unknown probe format"),
+        ('{"probe_format": 3}', "implementation_name"),
+        ('{"probe_format": 2}', "unknown probe format"),
+        ('{"probe_format": 4}', "unknown probe format"),
     ],
 )
 def test_garbage_between_the_markers(payload: str, complaint: str) -> None:
@@ -124,7 +128,7 @@ def test_garbage_between_the_markers(payload: str, complaint: str) -> None:
 
 def test_wrong_field_types_are_refused() -> None:
     data = {
-        "probe_format": 2,
+        "probe_format": 3,
         "implementation_name": "cpython",
         "implementation_version": [3, 12, 0, "final", 0],
         "version_info": [3, 12, "zero", "final", 0],
@@ -135,3 +139,43 @@ def test_wrong_field_types_are_refused() -> None:
 
 def test_resolve_interpreter_finds_commands_on_path() -> None:
     assert resolve_interpreter("sh").is_file()
+
+
+def _recorded_with_pip_search(pip_search: object) -> dict[str, object]:
+    data: dict[str, object] = json.loads(
+        (FIXTURES / "cpython-3.12.7-windows-amd64.json").read_text()
+    )
+    del data["_expected"]
+    data["pip_search"] = pip_search
+    return data
+
+
+def test_the_pip_search_is_parsed_entry_by_entry() -> None:
+    entries = [["venv", "/v/site-packages", "absent", None], ["base", "/b", "found", "24.2"]]
+    info = InterpreterInfo.from_probe(_recorded_with_pip_search(entries))
+    assert info.pip_search == (
+        PipSearchEntry("venv", "/v/site-packages", "absent", None),
+        PipSearchEntry("base", "/b", "found", "24.2"),
+    )
+
+
+@pytest.mark.parametrize(
+    "pip_search",
+    [
+        None,  # missing
+        "found",
+        [["base", "/b", "found"]],  # three fields
+        [["system", "/b", "absent", None]],  # no such group
+        [["base", "", "absent", None]],  # no directory
+        [["base", "/" + "x" * 5000, "absent", None]],  # longer than any path
+        [["base", "/b", "maybe", None]],  # no such state
+        [["base", "/b", "absent", "24.2"]],  # a version without a pip
+        [["base", "/b", "found", "24.2\x1b[31m"]],  # not a version
+        [["base", "/b", "found", "9" * 65]],  # longer than a version
+        [["base", "/b", "found", 24]],
+        [["base", "/b", "absent", None]] * 65,  # more than the probe ever reports
+    ],
+)
+def test_a_malformed_pip_search_is_refused(pip_search: object) -> None:
+    with pytest.raises(ValueError, match="pip_search"):
+        InterpreterInfo.from_probe(_recorded_with_pip_search(pip_search))

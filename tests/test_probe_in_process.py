@@ -20,7 +20,9 @@ _COMPARE = """
 import dataclasses, json, sys
 sys.path.insert(0, sys.argv[1])
 from cache_python_deps import interpreter
+prefix = sys.prefix
 in_process = interpreter.probe_interpreter(sys.executable)
+assert sys.prefix == prefix, "the probe left sys.prefix changed"
 assert interpreter.is_running_interpreter(interpreter.resolve_interpreter(sys.executable))
 interpreter.is_running_interpreter = lambda executable: False
 child = interpreter.probe_interpreter(sys.executable)
@@ -39,13 +41,16 @@ RUNS_THIS_PACKAGE = (
 # cannot be started as a child of its own.
 
 
-def _both_ways(python: Path, *flags: str) -> tuple[dict[str, object], dict[str, object]]:
+def _both_ways(
+    python: Path, *flags: str, env: dict[str, str] | None = None
+) -> tuple[dict[str, object], dict[str, object]]:
     completed = subprocess.run(
         [str(python), *flags, "-c", _COMPARE, str(SRC)],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
+        env=env,
     )
     assert completed.returncode == 0, completed.stderr
     in_process, child = json.loads(completed.stdout)
@@ -74,6 +79,40 @@ def test_in_process_probe_equals_child_probe_in_a_virtualenv(tmp_path: Path) -> 
     in_process, child = _both_ways(venv / "bin" / "python")
     assert in_process == child
     assert in_process["prefix"] == str(venv)
+
+
+@pytest.mark.parametrize("flags", [(), ("-E", "-s", "-S")], ids=["plain", "isolated"])
+@pytest.mark.parametrize(
+    "venv_options",
+    [(), ("--system-site-packages", "--without-pip")],
+    ids=["venv-with-pip", "system-site-venv"],
+)
+def test_in_process_probe_equals_child_probe_in_a_debian_virtualenv(
+    tmp_path: Path, venv_options: tuple[str, ...], flags: tuple[str, ...]
+) -> None:
+    # Debian's site.getsitepackages lists a virtualenv's site-packages only when sys.prefix is
+    # the virtualenv: under -S it is not, in-process (site ran) it is. The answers must agree.
+    base = require_interpreter("debian-3.11")
+    venv = tmp_path / "venv"
+    subprocess.run([str(base), "-m", "venv", *venv_options, str(venv)], check=True)
+    home = tmp_path / "home"
+    user_pip = home / ".local" / "lib" / "python3.11" / "site-packages" / "pip"
+    user_pip.mkdir(parents=True)
+    (user_pip / "__init__.py").write_text('__version__ = "99.1"\n')
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home)}
+    in_process, child = _both_ways(venv / "bin" / "python", *flags, env=env)
+    assert in_process == child
+    search = in_process["pip_search"]
+    assert isinstance(search, list)
+    first = search[0]
+    assert first["group"] == "venv"
+    assert first["directory"] == str(venv / "lib" / "python3.11" / "site-packages")
+    if venv_options:  # no pip of its own: then the user site, then Debian's
+        assert [entry["group"] for entry in search][-3:] == ["user", "base", "base"]
+        assert search[-3]["version"] == "99.1"
+        assert search[-1]["directory"] == "/usr/lib/python3/dist-packages"
+    else:
+        assert first["state"] == "found" and len(search) == 1
 
 
 def test_only_the_same_path_counts_as_the_running_interpreter(tmp_path: Path) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,7 +15,8 @@ from cache_python_deps import probe
 from tests.support import require_interpreter
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.text())
-VALUES = st.one_of(SCALARS, st.lists(SCALARS, max_size=5))
+# Lists of lists too: the pip search is a list of [group, directory, state, version].
+VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=5), max_leaves=20)
 
 
 @given(st.dictionaries(st.text(), VALUES, max_size=8))
@@ -47,3 +50,11 @@ def test_probe_runs_unchanged_on_python_2_7() -> None:
     data = json.loads(completed.stdout.strip()[4:-4])
     assert data["version_info"][:2] == [2, 7]
     assert data["implementation_name"] == "cpython"
+    # Its pip, found through Python 2.7's site.getsitepackages (which takes no prefixes).
+    real = subprocess.run(
+        [str(python27), "-m", "pip", "--version"], capture_output=True, text=True, check=True
+    )
+    matched = re.match(r"pip (\S+) from (.+) \(python ", real.stdout)
+    assert matched, real.stdout
+    version, package = matched.groups()
+    assert data["pip_search"][-1] == ["base", str(Path(package).parent), "found", version]

@@ -21,6 +21,7 @@ from cache_python_deps.errors import CachePythonDepsError
 from cache_python_deps.identity import Identity, derive_identity
 from cache_python_deps.interpreter import InterpreterInfo, probe_interpreter
 from cache_python_deps.keys import CacheKeys, CacheKind, compose_keys
+from cache_python_deps.pip_location import PipLocation, ProcessIds, find_pip
 from cache_python_deps.tools import detect_tool, get_tool
 from cache_python_deps.tools.base import CacheContext, OSFamily, Tool
 
@@ -54,6 +55,8 @@ class Result:
     dependency_hash_source: str
     dependency_files: tuple[str, ...]
     keys: CacheKeys
+    # The pip ``python -m pip`` runs, when the tool is pip and its rules found the directory.
+    pip: PipLocation | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Location:
     tool: Tool
     cache_directory: Path
     cache_directory_source: str
+    pip: PipLocation | None = None
 
 
 class ProjectDirectoryError(CachePythonDepsError):
@@ -86,6 +90,7 @@ def locate(request: Request) -> Location:
     tool = (
         detect_tool(request.project_directory) if request.tool == "auto" else get_tool(request.tool)
     )
+    pip_used: PipLocation | None = None
     if request.lookup_command:
         from cache_python_deps.lookup_command import run_lookup_command  # noqa: PLC0415
 
@@ -97,19 +102,21 @@ def locate(request: Request) -> Location:
         cache_directory = request.project_directory / DEFAULT_VENV_DIRECTORY
         directory_source = f"the project's {DEFAULT_VENV_DIRECTORY} (default for --cache-kind venv)"
     else:
+        pip = find_pip(interpreter.pip_search, environ=request.environ, ids=ProcessIds.current())
         context = CacheContext(
             os_family=cache_os_family(identity.os_family),
             environ=request.environ,
             home=request.home,
             interpreter_prefix=Path(interpreter.prefix),
             project_directory=request.project_directory,
-            pip_version=interpreter.pip_version,
-            has_pip=interpreter.pip_version is not None,
+            pip_version=pip.version,
+            has_pip=pip.state != "absent",  # only a certain "no pip" is refused
             effective_uid=os.geteuid() if hasattr(os, "geteuid") else None,
         )
         found = tool.cache_directory(context)
         cache_directory, directory_source = found.path, found.source
-    return Location(interpreter, identity, tool, cache_directory, directory_source)
+        pip_used = pip if tool.name == "pip" else None
+    return Location(interpreter, identity, tool, cache_directory, directory_source, pip_used)
 
 
 def run(request: Request) -> Result:
@@ -146,6 +153,7 @@ def run(request: Request) -> Result:
         dependency_hash_source=hash_source,
         dependency_files=files,
         keys=keys,
+        pip=location.pip,
     )
 
 

@@ -18,7 +18,16 @@ from cache_python_deps.errors import ProbeError
 
 PROBE_SCRIPT = Path(__file__).with_name("probe.py")
 PROBE_TIMEOUT_SECONDS = 5.0
-SUPPORTED_PROBE_FORMAT = 2
+SUPPORTED_PROBE_FORMAT = 3
+# The probe stops its pip search past 32 directories; a longer answer is not the probe's.
+MAX_PIP_SEARCH_ENTRIES = 64
+MAX_PATH_LENGTH = 4096
+MAX_PIP_VERSION_LENGTH = 64
+PIP_SEARCH_GROUPS = frozenset({"venv", "user", "base"})
+PIP_STATES = frozenset({"found", "absent", "unknown"})
+_VERSION_CHARACTERS = frozenset(
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+!_-"
+)
 # Longest releaselevel accepted (CPython has four; other implementations may spell their own).
 MAX_RELEASELEVEL_LENGTH = 32
 
@@ -42,6 +51,22 @@ class VersionInfo:
         if suffix:
             return f"{base}{suffix}{self.serial}"
         return f"{base}.{self.releaselevel}{self.serial}"
+
+
+@dataclass(frozen=True)
+class PipSearchEntry:
+    """One directory ``python -m pip`` searches for pip, as the probe found it.
+
+    ``group``: ``venv`` (the virtualenv's site-packages), ``user`` (the user site) or ``base``
+    (the base interpreter's site-packages), each with the directories its .pth files add.
+    ``state``: ``found`` (``version`` read from pip's ``__init__.py``, None when unreadable),
+    ``absent``, or ``unknown`` (something there the probe could not read: no certain answer).
+    """
+
+    group: str
+    directory: str
+    state: str
+    version: str | None
 
 
 @dataclass(frozen=True)
@@ -76,8 +101,9 @@ class InterpreterInfo:
     base_executable: str | None
     prefix: str
     base_prefix: str
-    # The pip ``python -I -m pip`` would run (None: none installed).
-    pip_version: str | None
+    # The directories ``python -m pip`` searches for pip, in sys.path order, up to the first
+    # pip (see probe.pip_search); pip_location.find_pip decides which pip the job runs.
+    pip_search: tuple[PipSearchEntry, ...]
 
     @classmethod
     def from_probe(cls, data: Mapping[str, Any]) -> InterpreterInfo:
@@ -111,7 +137,7 @@ class InterpreterInfo:
             base_executable=_optional_str(data, "base_executable"),
             prefix=_str(data, "prefix"),
             base_prefix=_str(data, "base_prefix"),
-            pip_version=_optional_str(data, "pip_version"),
+            pip_search=_pip_search(data),
         )
 
 
@@ -129,6 +155,41 @@ def _optional_str(data: Mapping[str, Any], name: str) -> str | None:
     if not isinstance(value, str):
         raise ValueError(f"{name} is {value!r}, expected a string")
     return value
+
+
+def _pip_search(data: Mapping[str, Any]) -> tuple[PipSearchEntry, ...]:
+    value = data.get("pip_search")
+    if not isinstance(value, list) or len(value) > MAX_PIP_SEARCH_ENTRIES:
+        raise ValueError(
+            f"pip_search is {str(value)[:80]!r}, expected a list of at most"
+            f" {MAX_PIP_SEARCH_ENTRIES} entries"
+        )
+    return tuple(_pip_search_entry(item) for item in value)
+
+
+def _pip_search_entry(item: object) -> PipSearchEntry:
+    if isinstance(item, list) and len(item) == 4:
+        group, directory, state, version = item
+        valid = (
+            group in PIP_SEARCH_GROUPS
+            and isinstance(directory, str)
+            and 0 < len(directory) <= MAX_PATH_LENGTH
+            and state in PIP_STATES
+            and (version is None or (state == "found" and _is_version(version)))
+        )
+        if valid:
+            return PipSearchEntry(group, directory, state, version)
+    raise ValueError(
+        f"pip_search has the entry {str(item)[:80]!r}, expected [group, directory, state, version]"
+    )
+
+
+def _is_version(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_PIP_VERSION_LENGTH
+        and set(value) <= _VERSION_CHARACTERS
+    )
 
 
 def _optional_bool(data: Mapping[str, Any], name: str) -> bool | None:

@@ -11,7 +11,9 @@ It is on the hot path of every run, so it imports as little as it can: no ``json
 ``platform`` on Linux (both pull in ``re`` and friends, which would double its start-up time).
 """
 
+import errno
 import os
+import stat
 import struct
 import sys
 
@@ -20,7 +22,7 @@ try:
 except ImportError:  # pragma: no cover - every supported interpreter has it
     sysconfig = None  # type: ignore[assignment]
 
-PROBE_FORMAT = 2
+PROBE_FORMAT = 3
 
 
 def config_var(name):
@@ -281,46 +283,353 @@ def base_executable():
     return text(os.path.realpath(candidate))
 
 
+# -- where ``python -m pip`` imports pip from ------------------------------------------------
+# site.py builds sys.path at start-up: the virtualenv's site-packages, the user site, then the
+# base interpreter's (each directory followed by the path lines of its .pth files). The probe
+# runs with -S, so it asks the target's own site module for those directories (a distribution's
+# patched getsitepackages included) and looks for pip in each, in that order. It reads only
+# pyvenv.cfg, .pth files and pip/__init__.py there: bounded regular files outside /proc, /sys and
+# /dev, opened non-blocking; it never imports or runs anything from them.
+
+# A pyvenv.cfg, a .pth file, pip/__init__.py: real ones are at most a few KiB.
+MAX_READ_BYTES = 64 * 1024
+# A site-packages directory with more entries, or with more .pth files, is not listed.
+MAX_DIRECTORY_ENTRIES = 100000
+MAX_PTH_FILES = 256
+# The search stops (answering "unknown") past this many directories: a bounded answer.
+MAX_SEARCHED_DIRECTORIES = 32
+MAX_VERSION_LENGTH = 64
+PSEUDO_FILESYSTEMS = ("/proc", "/sys", "/dev")
+VERSION_CHARACTERS = frozenset(
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+!_-"
+)
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_MISSING = (errno.ENOENT, errno.ENOTDIR)
+
+
+def in_pseudo_filesystem(path):
+    if os.name != "posix":
+        return False
+    real = os.path.realpath(path)
+    return any(real == top or real.startswith(top + "/") for top in PSEUDO_FILESYSTEMS)
+
+
+def read_bounded(path):
+    """(content, refused): the bytes of a regular file of at most MAX_READ_BYTES, else None.
+
+    ``refused`` is False when nothing is there, True when something is that was not read (not a
+    regular file, too large, in a pseudo file system, unreadable, changed while opened).
+    """
+    try:
+        before = os.stat(path)
+    except OSError as error:
+        return None, error.errno not in _MISSING
+    except (ValueError, TypeError):  # a NUL in the path (TypeError on Python 2.7)
+        return None, True
+    if not stat.S_ISREG(before.st_mode) or before.st_size > MAX_READ_BYTES:
+        return None, True
+    if in_pseudo_filesystem(path):
+        return None, True
+    try:
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return None, True
+    try:
+        opened = os.fstat(descriptor)
+        same = (opened.st_dev, opened.st_ino) == (before.st_dev, before.st_ino)
+        if not stat.S_ISREG(opened.st_mode) or not same:
+            return None, True
+        chunks = []
+        size = 0
+        while size <= MAX_READ_BYTES:
+            chunk = os.read(descriptor, MAX_READ_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_READ_BYTES:
+            return None, True
+        return b"".join(chunks), False
+    except OSError:
+        return None, True
+    finally:
+        os.close(descriptor)
+
+
+def venv_config_path():
+    """The pyvenv.cfg site.py reads (beside the executable, else one level up), or None."""
+    executable = os.environ.get("__PYVENV_LAUNCHER__") or sys.executable
+    if not executable:
+        return None
+    executable_directory = os.path.dirname(os.path.abspath(executable))
+    for directory in (executable_directory, os.path.dirname(executable_directory)):
+        candidate = os.path.join(directory, "pyvenv.cfg")
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
 def site_prefix():
     """sys.prefix as site.py would set it: -S skips site, which is what detects a virtualenv."""
-    executable = os.environ.get("__PYVENV_LAUNCHER__") or sys.executable
-    if executable:
-        executable_directory = os.path.dirname(os.path.abspath(executable))
-        candidate = os.path.dirname(executable_directory)
-        for directory in (executable_directory, candidate):
-            if os.path.isfile(os.path.join(directory, "pyvenv.cfg")):
-                return text(candidate)
+    if venv_config_path() is not None:
+        executable = os.environ.get("__PYVENV_LAUNCHER__") or sys.executable
+        return text(os.path.dirname(os.path.dirname(os.path.abspath(executable))))
     return text(sys.prefix)
 
 
-def pip_version(prefix):
-    """The version of the pip that ``python -I -m pip`` would import, read from its source.
+def includes_system_site_packages(path):
+    """pyvenv.cfg's include-system-site-packages as site.py reads it (default true); None when
+    the file cannot be read as site.py would read it."""
+    content, _ = read_bounded(path)
+    if content is None:
+        return None
+    try:
+        lines = content.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        return None
+    value = "true"
+    for line in lines:
+        if "=" in line:
+            key, _, rest = line.partition("=")
+            if key.strip().lower() == "include-system-site-packages":
+                value = rest.strip().lower()
+    return value == "true"
 
-    pip's rules for finding its cache directory changed between releases, so they depend on it.
+
+def pip_version_line(content):
+    """pip's ``__version__`` from its __init__.py, or None."""
+    for line in content.splitlines():
+        if line.startswith(b"__version__"):
+            value = text(line.partition(b"=")[2].strip().strip(b"\"'"))
+            if 0 < len(value) <= MAX_VERSION_LENGTH and set(value) <= VERSION_CHARACTERS:
+                return value
+            return None
+    return None
+
+
+def pip_in(directory):
+    """(state, version) of the pip package in a sys.path directory: found, absent or unknown."""
+    package = os.path.join(directory, "pip")
+    content, refused = read_bounded(os.path.join(package, "__init__.py"))
+    if content is not None:
+        return "found", pip_version_line(content)
+    if refused or os.path.isdir(package):
+        # Something Python may import as pip (a namespace portion, a package without source)
+        # that cannot be read as a file: not a certain "no".
+        return "unknown", None
+    return "absent", None
+
+
+def hidden(path):
+    """Whether a .pth file has the hidden flag (macOS) or attribute (Windows): skipped, as by
+    the Pythons released since January 2024 (gh-113659; those before read it)."""
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return False
+    flags = getattr(status, "st_flags", 0) & getattr(stat, "UF_HIDDEN", 0x8000)
+    attributes = getattr(status, "st_file_attributes", 0) & 2  # FILE_ATTRIBUTE_HIDDEN
+    return bool(flags or attributes)
+
+
+def pth_names(directory):
+    """The .pth files site.py reads in ``directory``, in its order; None past the bounds.
+
+    Names starting with a dot are skipped, as by the Pythons released since January 2024.
     """
+    names = []
+    count = 0
+    try:
+        if hasattr(os, "scandir"):
+            iterator = os.scandir(directory)
+            try:
+                for entry in iterator:
+                    count += 1
+                    if count > MAX_DIRECTORY_ENTRIES:
+                        return None
+                    names.append(entry.name)
+            finally:
+                close = getattr(iterator, "close", None)
+                if close is not None:
+                    close()
+        else:  # Python 2.7
+            names = os.listdir(directory)
+            if len(names) > MAX_DIRECTORY_ENTRIES:
+                return None
+    except OSError:
+        return []  # site.py skips a directory it cannot list
+    names = sorted(name for name in names if name.endswith(".pth") and not name.startswith("."))
+    return names if len(names) <= MAX_PTH_FILES else None
+
+
+def pth_directories(directory):
+    """The paths the path lines of ``directory``'s .pth files add, in site.py's order.
+
+    Lines starting with ``import`` are code, never run here (nor any sitecustomize): they are
+    taken to add nothing. None when a .pth file cannot be read whole (nothing certain then).
+    """
+    names = pth_names(directory)
+    if names is None:
+        return None
+    added = []
+    for name in names:
+        if hidden(os.path.join(directory, name)):
+            continue
+        content, refused = read_bounded(os.path.join(directory, name))
+        if content is None:
+            if refused:
+                return None
+            continue
+        try:
+            lines = content.decode("utf-8").splitlines()
+        except UnicodeDecodeError:
+            return None
+        for line in lines:
+            if line.startswith("#") or not line.strip():
+                continue
+            if line.startswith("import ") or line.startswith("import\t"):
+                continue
+            added.append(os.path.join(directory, line.rstrip()))
+    return added
+
+
+def site_directories(prefixes, venv_prefix):
+    """The target's own ``site.getsitepackages(prefixes)``, as site.main() calls it.
+
+    In a virtualenv site.py has set sys.prefix first, and Debian's patched function lists the
+    virtualenv's site-packages only then: sys.prefix is set as site.py sets it for the call.
+    """
+    previous = sys.prefix
     try:
         import site
 
-        directories = site.getsitepackages([prefix])
-    except Exception:  # 2.7's takes no prefixes
+        if venv_prefix is not None:
+            sys.prefix = venv_prefix
+        try:
+            return list(site.getsitepackages(prefixes))
+        except TypeError:  # Python 2.7's takes no argument: it reads site.PREFIXES
+            saved = site.PREFIXES
+            site.PREFIXES = list(prefixes)
+            try:
+                return list(site.getsitepackages())
+            finally:
+                site.PREFIXES = saved
+    except Exception:
         version = "python%d.%d" % sys.version_info[:2]
-        directories = [
-            os.path.join(prefix, "lib", version, "site-packages"),
-            os.path.join(prefix, "Lib", "site-packages"),
-        ]
-    for directory in directories:
-        try:
-            handle = open(os.path.join(directory, "pip", "__init__.py"))
-        except (IOError, OSError):
-            continue
-        try:
-            for line in handle:
-                if line.startswith("__version__"):
-                    return text(line.split("=", 1)[1].strip().strip("\"'"))
-        finally:
-            handle.close()
+        if os.name == "nt":
+            return [
+                path
+                for prefix in prefixes
+                for path in (prefix, os.path.join(prefix, "Lib", "site-packages"))
+            ]
+        return [os.path.join(prefix, "lib", version, "site-packages") for prefix in prefixes]
+    finally:
+        sys.prefix = previous
+
+
+def user_site_directory():
+    """The user site directory as the target's site.py computes it (None: it has none)."""
+    try:
+        import site
+
+        return site.getusersitepackages() or None
+    except Exception:
         return None
-    return None
+
+
+class PipSearch(object):
+    """The sys.path directories ``python -m pip`` searches, with what each holds."""
+
+    def __init__(self):
+        self.entries = []
+        self.seen = set()
+
+    def full(self):
+        return len(self.entries) >= MAX_SEARCHED_DIRECTORIES
+
+    def add(self, group, directory, state, version=None):
+        self.entries.append([group, text(directory), state, version])
+        return state != "absent"
+
+    def path_entry(self, group, path):
+        """Look in one sys.path entry; True when the search of ``group`` ends there."""
+        key = os.path.normcase(os.path.abspath(path))
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        if self.full():
+            return self.add(group, path, "unknown")
+        if os.path.isdir(path):
+            return self.add(group, path, *pip_in(path))
+        # A zip on sys.path (an egg): pip may be inside when its name says so.
+        named_pip = os.path.basename(path).lower().startswith("pip")
+        return self.add(group, path, "unknown" if named_pip else "absent")
+
+    def site_directory(self, group, directory):
+        """site.addsitedir: the directory, then its .pth path lines; True when pip was decided."""
+        try:
+            if not os.path.isdir(directory):
+                return False
+        except (ValueError, TypeError):  # a NUL in the path
+            return False
+        if os.path.normcase(os.path.abspath(directory)) in self.seen:
+            return False  # its .pth files were read where it came first
+        if self.path_entry(group, directory):
+            return True
+        added = pth_directories(directory)
+        if added is None:
+            return self.add(group, directory, "unknown")
+        for path in added:
+            try:
+                exists = os.path.exists(path)
+            except (ValueError, TypeError):  # a NUL in the line: site.py skips it
+                continue
+            if exists and self.path_entry(group, path):
+                return True
+        return False
+
+    def group(self, group, directories):
+        for directory in directories:
+            if self.site_directory(group, directory):
+                return True
+        return False
+
+
+def pip_search(prefix):
+    """Where ``python -m pip`` would look for pip, in sys.path order, up to the first pip.
+
+    Each entry is [group, directory, state, version]: group venv, user or base; state found
+    (version read from pip/__init__.py, or None), absent, or unknown (something there cannot be
+    read). The user group is listed whenever the interpreter's own configuration enables the
+    user site: whether the job's environment disables it is for the caller to decide, so the
+    base group is searched on past a pip in the user site.
+    """
+    search = PipSearch()
+    base_prefixes = [
+        text(getattr(sys, "base_prefix", sys.prefix)),
+        text(getattr(sys, "base_exec_prefix", sys.exec_prefix)),
+    ]
+    config = venv_config_path()
+    venv_prefix = prefix if config is not None else None
+    if venv_prefix is not None:
+        if search.group("venv", site_directories([venv_prefix], venv_prefix)):
+            return search.entries
+        include_system = includes_system_site_packages(config)
+        if include_system is None:
+            search.add("venv", config, "unknown")
+            return search.entries
+        if not include_system:
+            return search.entries
+    user_site = user_site_directory()
+    if user_site is not None:
+        search.group("user", [user_site])
+    search.group("base", site_directories(base_prefixes, venv_prefix))
+    return search.entries
 
 
 def collect():
@@ -356,7 +665,7 @@ def collect():
         "executable": text(sys.executable),
         "base_executable": base_executable(),
         "prefix": prefix,
-        "pip_version": pip_version(prefix),
+        "pip_search": pip_search(prefix),
         "base_prefix": text(getattr(sys, "base_prefix", sys.prefix)),
     }
 

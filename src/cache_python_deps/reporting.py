@@ -31,6 +31,7 @@ def report_dict(result: Result) -> dict[str, Any]:
         "cache_kind": result.kind.value,
         "cache_directory": str(result.cache_directory),
         "cache_directory_source": result.cache_directory_source,
+        "pip": asdict(result.pip) if result.pip is not None else None,
         "dependency_hash": result.keys.components[-1].value,
         "dependency_hash_source": result.dependency_hash_source,
         "dependency_files": list(result.dependency_files),
@@ -52,8 +53,17 @@ def _facts(result: Result) -> list[tuple[str, str]]:
         ("tool", result.tool.name),
         ("cache kind", result.kind.value),
         ("cache directory", f"{result.cache_directory} [{result.cache_directory_source}]"),
+        *_pip_fact(result),
         ("dependency hash", result.dependency_hash_source),
     ]
+
+
+def _pip_fact(result: Result) -> list[tuple[str, str]]:
+    """Which pip ``python -m pip`` runs, when the tool is pip (its rules depend on it)."""
+    pip = result.pip
+    if pip is None:
+        return []
+    return [("pip", pip.reason if pip.state == "found" else f"unknown: {pip.reason}")]
 
 
 def explain_text(result: Result) -> str:

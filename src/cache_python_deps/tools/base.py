@@ -36,9 +36,11 @@ class CacheContext:
     # sys.prefix of the interpreter being keyed: pip reads a "site" config file there.
     interpreter_prefix: Path
     project_directory: Path = field(default_factory=Path.cwd)
-    # The target interpreter's pip version, when it has pip: pip's own rules changed with it.
+    # The version of the pip ``python -m pip`` runs (pip_location.find_pip): pip's own rules
+    # changed with it. None: unknown (no pip, or none that could be read).
     pip_version: str | None = None
-    # Whether the target interpreter has pip at all (the probe found none: ``pip`` is refused).
+    # False only when the target certainly has no pip (``pip`` is then refused); an unknown pip
+    # counts as one.
     has_pip: bool = True
     # The effective uid pip will run as, for pip's cache-ownership check (None: no such check,
     # as on Windows or for another OS's paths).

@@ -29,6 +29,10 @@ home in the password database when ``HOME`` is empty. These are the rules of pip
 (checked against real pip 23.0, 23.2, 24.2 and 26.3). Not modelled: 26.3 rejecting a file that
 spells one key two ways (``cache-dir`` and ``cache_dir``), and pip's ``appdirs`` before 21.3.
 
+The target's pip is the one ``python -m pip`` runs in the job (``pip_location``); a pip whose
+version cannot be told is taken for one of 25.3 to 26.1 (below), and only an interpreter that
+certainly has none (``CacheContext.has_pip``) is refused.
+
 Every fact comes from the ``CacheContext``; the only I/O is reading the config files and
 looking at the path on disk (existence, owner), done only when the target's paths are native to
 this host.
