@@ -20,6 +20,9 @@ PROBE_TIMEOUT_SECONDS = 5.0
 SUPPORTED_PROBE_FORMAT = 2
 # Longest releaselevel accepted (CPython has four; other implementations may spell their own).
 MAX_RELEASELEVEL_LENGTH = 32
+# Bounds of a list of paths in the probe's answer (a handful of site directories).
+MAX_LISTED_PATHS = 64
+MAX_PATH_LENGTH = 4096
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,10 @@ class InterpreterInfo:
     base_prefix: str
     # The pip ``python -I -m pip`` would run (None: none installed).
     pip_version: str | None
+    # Where the installation outside any virtual environment keeps installed distributions:
+    # site-packages (or Debian's dist-packages) and the user site, those that exist (probe.py's
+    # ``site_directories``). Empty when the probe did not say (recorded probes).
+    site_directories: tuple[str, ...] = ()
 
     @classmethod
     def from_probe(cls, data: Mapping[str, Any]) -> InterpreterInfo:
@@ -111,6 +118,7 @@ class InterpreterInfo:
             prefix=_str(data, "prefix"),
             base_prefix=_str(data, "base_prefix"),
             pip_version=_optional_str(data, "pip_version"),
+            site_directories=_optional_str_list(data, "site_directories"),
         )
 
 
@@ -128,6 +136,19 @@ def _optional_str(data: Mapping[str, Any], name: str) -> str | None:
     if not isinstance(value, str):
         raise ValueError(f"{name} is {value!r}, expected a string")
     return value
+
+
+def _optional_str_list(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    value = data.get(name)
+    if value is None:
+        return ()
+    if (
+        not isinstance(value, list)
+        or len(value) > MAX_LISTED_PATHS
+        or not all(isinstance(item, str) and 0 < len(item) <= MAX_PATH_LENGTH for item in value)
+    ):
+        raise ValueError(f"{name} is {value!r:.200}, expected a short list of paths")
+    return tuple(value)
 
 
 def _optional_bool(data: Mapping[str, Any], name: str) -> bool | None:

@@ -323,6 +323,39 @@ def pip_version(prefix):
     return None
 
 
+def site_directories():
+    """The existing directories a normal start outside a virtual environment reads installed
+    distributions from: ``site.getsitepackages()`` of the base prefixes, then the user site.
+
+    Computed by site's own functions, which read no ``.pth`` file and import nothing installed.
+    The base prefixes, not ``sys.prefix``: run with ``-S`` inside a virtual environment, or
+    in-process after site set ``sys.prefix`` to it, the answer is the same (prune reads a
+    virtual environment's own directories without starting it).
+    """
+    prefixes = []
+    for name in ("base_prefix", "base_exec_prefix"):
+        value = getattr(sys, name, None) or getattr(sys, name.replace("base_", ""), None)
+        if value and value not in prefixes:
+            prefixes.append(value)
+    found = []
+    candidates = []
+    try:
+        import site
+
+        try:
+            candidates = list(site.getsitepackages(prefixes))
+        except TypeError:  # Python 2.7's takes no prefixes (and has no base prefix)
+            candidates = list(site.getsitepackages())
+        candidates.append(site.getusersitepackages())
+    except Exception:  # a virtualenv's own site.py on Python 2.7 lacks these
+        pass
+    for directory in candidates:
+        directory = text(directory)
+        if directory and directory not in found and os.path.isdir(directory):
+            found.append(directory)
+    return found
+
+
 def collect():
     system, machine = system_and_machine()
     name, implementation_version = implementation_facts()
@@ -358,6 +391,7 @@ def collect():
         "prefix": prefix,
         "pip_version": pip_version(prefix),
         "base_prefix": text(getattr(sys, "base_prefix", sys.prefix)),
+        "site_directories": site_directories(),
     }
 
 
