@@ -202,6 +202,29 @@ def test_a_pipfile_lock_names_its_pins_in_every_section() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"package": "not a list"}, []),
+        ({"package": [1, "a", None, {"name": 5}, {"name": ""}, {"version": "1"}]}, []),
+        ({"package": [{"name": "ok", "version": 3}]}, [("ok", None)]),
+        ({}, []),
+    ],
+)
+def test_a_lock_of_unexpected_shapes_names_only_what_it_spells(
+    data: dict[str, object], expected: list[tuple[str, str | None]]
+) -> None:
+    assert list(locked_packages(data)) == expected
+
+
+def test_a_pipfile_lock_of_unexpected_shapes(tmp_path: Path) -> None:
+    (tmp_path / "Pipfile.lock").write_text('[{"default": {}}]')
+    with pytest.raises(InUseError, match="it is not a table"):
+        read_lock(LockFile(tmp_path / "Pipfile.lock", "pipfile"))
+    weird = {"default": [1], "develop": {"x": 1, "y": {"version": 2.0}, 5: {"version": "==1"}}}
+    assert list(pipfile_locked_packages(weird)) == [("x", None), ("y", None)]
+
+
 def test_a_lock_is_read_into_canonical_names_and_versions(tmp_path: Path) -> None:
     (tmp_path / "uv.lock").write_text(UV_LOCK)
     found = read_lock(LockFile(tmp_path / "uv.lock", "packages"))

@@ -13,6 +13,7 @@ revision pointers, what is kept and why, and caches whose names are hostile.
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -29,7 +30,15 @@ from cache_python_deps.distributions import InUse, NotRead, Verdict, canonical_v
 from cache_python_deps.in_use import find_in_use, project_context
 from cache_python_deps.prune import SupersededReport, describe_superseded, prune_cache
 from cache_python_deps.tools import get_tool
-from tests.prune_support import NO_BUILD, LocalIndex, listing, make_tree, sdist, serve_index
+from tests.prune_support import (
+    NO_BUILD,
+    LocalIndex,
+    listing,
+    make_tree,
+    sdist,
+    serve_index,
+    snapshot,
+)
 from tests.support import fails_instead_of_blocking
 from tests.test_prune import _base_python, _clean_environ, _run_tool
 from tests.toolsenv import tool_executable
@@ -527,3 +536,41 @@ def test_the_command_line_reads_python_and_project_directory(tmp_path: Path) -> 
         "kept 1 in use"
     )
     assert _built(cache) == {"a-2.0-py3-none-any.whl"}
+
+
+def test_hostile_inputs_never_reach_outside_the_cache(tmp_path: Path) -> None:
+    outside = make_tree(tmp_path / "outside", {"a-1.0-py3-none-any.whl": "precious"})
+    before = snapshot(outside)
+    cache = make_tree(
+        tmp_path / "cache",
+        {
+            "wheels/aa/bb/cc/real/a-1.0-py3-none-any.whl": "superseded",
+            "wheels/aa/bb/dd/x/outside-1.0-py3-none-any.whl": "not named",
+        },
+    )
+    (cache / "wheels/aa/bb/cc/link").symlink_to(outside, target_is_directory=True)
+    project = tmp_path / "project"
+    lock = {
+        "default": {
+            "a": {"version": "==2.0"},
+            "../outside": {"version": "==2.0"},
+            "x/../../y": {"version": "==2.0"},
+            "\n::error::pwned": {"version": "==2.0"},
+        }
+    }
+    make_tree(project, {"Pipfile": "", "Pipfile.lock": json.dumps(lock)})
+    stdout = io.StringIO()
+    environ = {
+        "CPD_CACHE_DIRECTORY_PATH": str(cache),
+        "CPD_TOOL": "pipenv",
+        "CPD_PROJECT_DIRECTORY": str(project),
+    }
+    assert prune_main(environ, stdout) == 0
+    assert snapshot(outside) == before
+    assert _built(cache) == {"outside-1.0-py3-none-any.whl"}
+    assert (cache / "wheels/aa/bb/cc/link").is_symlink()
+    assert (
+        stdout.getvalue()
+        .splitlines()[-1]
+        .startswith("dropped 1 built wheel superseded by Pipfile.lock")
+    )
