@@ -492,14 +492,17 @@ def test_real_pdm_cache_keeps_what_it_built(tmp_path: Path, local_index: LocalIn
     assert list((project / "__pypackages__").rglob("cpdsrc.py")), "the built wheel was not reused"
 
 
+def pipfile(index: LocalIndex, packages: str) -> str:
+    """A Pipfile whose only source is the local index."""
+    source = f'[[source]]\nname = "local"\nurl = "{index.url}"\nverify_ssl = false\n'
+    return f"{source}\n[packages]\n{packages}"
+
+
 def _pipenv_project(tmp_path: Path, index: LocalIndex, cache: Path) -> tuple[Path, dict[str, str]]:
     """A Pipfile project asking for both distributions, and pipenv's settings for it."""
     project = make_tree(tmp_path / "project", {})
     (tmp_path / "home").mkdir()
-    (project / "Pipfile").write_text(
-        f'[[source]]\nname = "local"\nurl = "{index.url}"\nverify_ssl = false\n\n'
-        '[packages]\ncpdsrc = "*"\ncpdwheel = "*"\n'
-    )
+    (project / "Pipfile").write_text(pipfile(index, 'cpdsrc = "*"\ncpdwheel = "*"\n'))
     settings = {
         "PIPENV_CACHE_DIR": str(cache),
         "PIPENV_VENV_IN_PROJECT": "1",

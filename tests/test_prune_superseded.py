@@ -40,7 +40,7 @@ from tests.prune_support import (
     snapshot,
 )
 from tests.support import fails_instead_of_blocking
-from tests.test_prune import _base_python, _clean_environ, _run_tool
+from tests.test_prune import _base_python, _clean_environ, _pipenv_project, _run_tool, pipfile
 from tests.toolsenv import tool_executable
 
 VERSIONS = ("1.0", "2.0", "3.0", "4.0", "5.0")
@@ -152,8 +152,23 @@ def _pyproject(project: Path, version: str, extra: str = "") -> None:
     )
 
 
-def _installed_version(site_packages: Path) -> str:
-    return (site_packages / "cpdsrc.py").read_text().strip()
+_LOCKS = {"uv": "uv.lock", "poetry": "poetry.lock", "pdm": "pdm.lock", "pipenv": "Pipfile.lock"}
+
+
+def _prune_by_the_lock(tool: str, cache: Path, project: Path) -> None:
+    """Prune told the project's lock: the four superseded wheels go, the one locked stays."""
+    report = _pruned(tool, cache, _in_use(tool, project))
+    assert isinstance(report.in_use, InUse)
+    assert report.in_use.where == str(project / _LOCKS[tool])
+    assert report.kept == {Verdict.IN_USE: 1}
+    _assert_four_superseded(report)
+    assert _built(cache) == {CURRENT}
+
+
+def _installed_from_the_cache(environment: Path) -> None:
+    """The environment the tool made again holds cpdsrc 5.0 (which it could not build)."""
+    (installed,) = environment.rglob("cpdsrc.py")
+    assert installed.read_text().strip() == "VERSION = '5.0'"
 
 
 @pytest.mark.tools
@@ -166,10 +181,7 @@ def test_uv_after_five_bumps_keeps_exactly_the_built_wheel_locked(
         assert _uv(project, cache, index, "sync")
     _every_version_built(cache)
 
-    report = _pruned("uv", cache, _in_use("uv", project))
-    _assert_four_superseded(report)
-    assert report.kept == {Verdict.IN_USE: 1}
-    assert _built(cache) == {CURRENT}
+    _prune_by_the_lock("uv", cache, project)
     # The revisions went with their metadata and their pointers: only 5.0's source is left.
     sources = {path.parent.name for path in cache.glob("sdists-v*/index/*/cpdsrc/*/revision.*")}
     assert sources == {"5.0"}
@@ -177,8 +189,7 @@ def test_uv_after_five_bumps_keeps_exactly_the_built_wheel_locked(
 
     shutil.rmtree(project / ".venv")
     assert _uv(project, cache, index, "sync", "--offline", **{NO_BUILD: "1"})
-    site_packages = next((project / ".venv").glob("lib/python*/site-packages"))
-    assert _installed_version(site_packages) == "VERSION = '5.0'"
+    _installed_from_the_cache(project / ".venv")
 
 
 @pytest.mark.tools
@@ -196,9 +207,7 @@ def test_poetry_after_five_bumps_keeps_exactly_the_built_wheel_locked(
         assert _run_tool([poetry, "install", "--no-interaction"], project, **settings)
     _every_version_built(cache)
 
-    report = _pruned("poetry", cache, _in_use("poetry", project))
-    _assert_four_superseded(report)
-    assert report.kept == {Verdict.IN_USE: 1}
+    _prune_by_the_lock("poetry", cache, project)
     # Each superseded wheel went with its link's directory: the sdist it was built from too.
     assert {path.name for path in (cache / "artifacts").rglob("*.*")} == {
         "cpdsrc-5.0.tar.gz",
@@ -209,8 +218,7 @@ def test_poetry_after_five_bumps_keeps_exactly_the_built_wheel_locked(
     assert _run_tool(
         [poetry, "install", "--no-interaction"], project, **settings, **{NO_BUILD: "1"}
     )
-    site_packages = next((project / ".venv").glob("lib/python*/site-packages"))
-    assert _installed_version(site_packages) == "VERSION = '5.0'"
+    _installed_from_the_cache(project / ".venv")
 
 
 @pytest.mark.tools
@@ -231,51 +239,30 @@ def test_pdm_after_five_bumps_keeps_exactly_the_built_wheel_locked(
         assert _run_tool([pdm, "install"], project, **settings)
     _every_version_built(cache)
 
-    report = _pruned("pdm", cache, _in_use("pdm", project))
-    _assert_four_superseded(report)
-    assert report.kept == {Verdict.IN_USE: 1}
-    assert _built(cache) == {CURRENT}
+    _prune_by_the_lock("pdm", cache, project)
 
     shutil.rmtree(project / "__pypackages__")
     assert _run_tool([pdm, "sync"], project, **settings, **{NO_BUILD: "1"})
-    (installed,) = (project / "__pypackages__").rglob("cpdsrc.py")
-    assert installed.read_text().strip() == "VERSION = '5.0'"
+    _installed_from_the_cache(project / "__pypackages__")
 
 
 @pytest.mark.tools
 def test_pipenv_after_five_bumps_keeps_exactly_the_built_wheel_locked(
     tmp_path: Path, index: LocalIndex
 ) -> None:
-    project, cache = tmp_path / "project", tmp_path / "pipenv-cache"
-    project.mkdir()
-    (tmp_path / "home").mkdir()
-    settings = {
-        "PIPENV_CACHE_DIR": str(cache),
-        "PIPENV_VENV_IN_PROJECT": "1",
-        "PIPENV_IGNORE_VIRTUALENVS": "1",
-        "PIPENV_PYTHON": _base_python(),
-        "PIPENV_NOSPIN": "1",
-        "PIPENV_YES": "1",
-        "PIP_CONFIG_FILE": os.devnull,
-    }
+    cache = tmp_path / "pipenv-cache"
+    project, settings = _pipenv_project(tmp_path, index, cache)
     pipenv = str(tool_executable("pipenv"))
     for version in VERSIONS:
-        (project / "Pipfile").write_text(
-            f'[[source]]\nname = "local"\nurl = "{index.url}"\nverify_ssl = false\n\n'
-            f'[packages]\ncpdsrc = "=={version}"\n'
-        )
+        (project / "Pipfile").write_text(pipfile(index, f'cpdsrc = "=={version}"\n'))
         assert _run_tool([pipenv, "install"], project, **settings)
     _every_version_built(cache)
 
-    report = _pruned("pipenv", cache, _in_use("pipenv", project))
-    _assert_four_superseded(report)
-    assert report.kept == {Verdict.IN_USE: 1}
-    assert _built(cache) == {CURRENT}
+    _prune_by_the_lock("pipenv", cache, project)
 
     shutil.rmtree(project / ".venv")
     assert _run_tool([pipenv, "sync"], project, **settings, **{NO_BUILD: "1"})
-    site_packages = next((project / ".venv").glob("lib/python*/site-packages"))
-    assert _installed_version(site_packages) == "VERSION = '5.0'"
+    _installed_from_the_cache(project / ".venv")
 
 
 # -- the rules, on synthetic caches -------------------------------------------------------------
