@@ -368,11 +368,15 @@ def _uv_cache(root: Path) -> Path:
     return make_tree(root, files)
 
 
+@pytest.mark.parametrize("descriptors", [True, False], ids=["descriptors", "paths"])
 def test_uv_drops_a_superseded_build_with_its_metadata_and_its_revision_pointer(
-    tmp_path: Path,
+    tmp_path: Path, descriptors: bool
 ) -> None:
     cache = _uv_cache(tmp_path / "cache")
-    report = _pruned("uv", cache, _in_use_of(cpdsrc="2.0", local="2.0"))
+    in_use = _in_use_of(cpdsrc="2.0", local="2.0")
+    pruned = prune_cache("uv", cache, unstable_abi=False, in_use=in_use, descriptors=descriptors)
+    report = pruned.superseded
+    assert report is not None
     assert sorted(report.removed) == ["cpdsrc-1.0-py3-none-any.whl", "local-1.0-py3-none-any.whl"]
     index = cache / "sdists-v11/index/e2d87b9a957f792a/cpdsrc"
     # No revision left: the version's directory (pointer and lock) goes.
