@@ -33,6 +33,12 @@ from cache_python_deps.in_use import (
 from cache_python_deps.interpreter import probe_interpreter
 from cache_python_deps.tools import _common, get_tool
 from cache_python_deps.tools.base import LockFile
+from tests.prune_support import (
+    give_to_unprivileged_user,
+    make_tree,
+    run_unprivileged,
+    shared_directory,
+)
 from tests.support import REAL_INTERPRETERS, fails_instead_of_blocking, require_interpreter
 
 SRC = Path(__file__).resolve().parent.parent / "src"
@@ -508,3 +514,27 @@ def test_pipenv_reads_the_lock_beside_its_pipfile(tmp_path: Path) -> None:
 
 def test_pip_has_no_lock(tmp_path: Path) -> None:
     assert _lock("pip", tmp_path) is None
+
+
+def test_a_directory_it_may_not_look_into_is_one_line() -> None:
+    with shared_directory() as shared:
+        make_tree(shared / "project", {"uv.lock": ""})
+        python = _venv(shared / "venv", ("a-1.0.dist-info", _metadata("a", "1.0")))
+        give_to_unprivileged_user(shared / "project", shared / "venv")
+        (shared / "project").chmod(0)
+        (shared / "venv").chmod(0)
+        code = (
+            "import sys\n"
+            "from pathlib import Path\n"
+            "from cache_python_deps.in_use import find_in_use, project_context\n"
+            "from cache_python_deps.tools import get_tool\n"
+            "context = project_context(Path(sys.argv[1]), {}, None)\n"
+            "print(find_in_use(get_tool('uv'), context, sys.argv[2]))\n"
+        )
+        completed = run_unprivileged(code, str(shared / "project"), str(python))
+        (shared / "project").chmod(0o755)
+        (shared / "venv").chmod(0o755)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.count("\n") == 1
+    assert completed.stdout.startswith("NotRead(reason='")
+    assert "Permission denied" in completed.stdout

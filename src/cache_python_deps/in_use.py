@@ -342,13 +342,21 @@ def find_in_use(
             return found
         if lock is not None:
             problems.append(f"no {lock.path.name} in {lock.path.parent}")
-    except CachePythonDepsError as error:
-        problems.append(str(error))
+    except (CachePythonDepsError, OSError) as error:
+        problems.append(_reason(error))
     if not python:
         problems.append("no interpreter given")
         return NotRead("; ".join(problems))
     try:
         return read_environment(python, probe=probe)
-    except CachePythonDepsError as error:
-        problems.append(str(error))
+    except (CachePythonDepsError, OSError) as error:
+        problems.append(_reason(error))
     return NotRead("; ".join(problems))
+
+
+def _reason(error: Exception) -> str:
+    """One line for an error (an OSError names its file: a directory it may not look into)."""
+    if isinstance(error, OSError):
+        where = f": {error.filename}" if error.filename else ""
+        return f"{error.strerror or type(error).__name__}{where}"
+    return str(error)
