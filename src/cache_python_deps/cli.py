@@ -61,7 +61,7 @@ def _home_directory() -> Path:
     envvar=f"{ENV_PREFIX}_PYTHON",
     default=sys.executable,
     show_default="the Python running this command",
-    help="Interpreter to key on: a path or a command on PATH.",
+    help="Interpreter to key on (for prune: whose environment is read): a path or a command.",
 )
 @click.option(
     "--tool",
