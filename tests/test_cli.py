@@ -167,9 +167,11 @@ def test_prune_subcommand_keeps_built_wheels(project: Path, tmp_path: Path) -> N
     (cache / "wheels" / "built.whl").write_bytes(b"y" * 5)
     code, out, err = invoke("--tool", "pip", "prune", "--directory", str(cache), "--stable-abi")
     assert code == 0, err
-    assert out.strip() == (
-        f"pruned pip cache {cache}: 55 bytes before, 5 bytes after (1 entries removed)"
-    )
+    assert out.splitlines() == [
+        f"pruned pip cache {cache}: 55 bytes before, 5 bytes after (1 entries removed)",
+        f"no built wheel superseded by the environment of {sys.executable}; "
+        "kept 1 whose file name does not parse",
+    ]
 
 
 def test_prune_subcommand_finds_the_cache_like_print_key(project: Path, tmp_path: Path) -> None:

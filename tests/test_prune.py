@@ -1,27 +1,19 @@
 """Pruning caches before save: the guards, each tool's rules, and real caches of every tool.
 
-The real caches are filled from a package index served on 127.0.0.1 by this test module: a
+The real caches are filled from a package index served on 127.0.0.1 (``prune_support``): a
 project only available as an sdist (``cpdsrc``, with an in-tree build backend, so building needs
 nothing from outside) and one only available as a wheel (``cpdwheel``). After pruning, the
 built wheel must still install with the downloads gone, and the downloaded one must not.
+Superseded built wheels are tested in test_prune_superseded.py.
 """
 
 from __future__ import annotations
 
-import base64
-import functools
-import hashlib
-import http.server
-import io
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
-import threading
-import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,7 +21,7 @@ import pytest
 from cache_python_deps.errors import PruneRefusedError, UnknownToolError
 from cache_python_deps.prune import PruneReport, prune_cache
 from cache_python_deps.tools._removal import ROOT, open_cache_tree
-from tests.prune_support import listing, make_tree
+from tests.prune_support import LocalIndex, listing, make_tree, sdist, serve_index, wheel
 from tests.toolsenv import tool_executable
 
 PIP_CACHE = {
@@ -320,132 +312,15 @@ def test_uv_unstable_abi_drops_built_wheels(tmp_path: Path) -> None:
 
 # -- real caches ----------------------------------------------------------------------------------
 
-_BACKEND = """
-import base64, hashlib, os, zipfile
-
-def _line(name, data):
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    return "%s,sha256=%s,%d" % (name, digest, len(data))
-
-def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    name = "cpdsrc-1.0-py3-none-any.whl"
-    files = {
-        "cpdsrc.py": b"VALUE = 42\\n",
-        "cpdsrc-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\\nName: cpdsrc\\nVersion: 1.0\\n",
-        "cpdsrc-1.0.dist-info/WHEEL": (
-            b"Wheel-Version: 1.0\\nGenerator: cpd-test\\n"
-            b"Root-Is-Purelib: true\\nTag: py3-none-any\\n"
-        ),
-    }
-    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as archive:
-        lines = []
-        for member, data in files.items():
-            archive.writestr(member, data)
-            lines.append(_line(member, data))
-        lines.append("cpdsrc-1.0.dist-info/RECORD,,")
-        archive.writestr("cpdsrc-1.0.dist-info/RECORD", "\\n".join(lines) + "\\n")
-    return name
-
-def get_requires_for_build_wheel(config_settings=None):
-    return []
-"""
-_PYPROJECT = """[build-system]
-requires = []
-build-backend = "cpd_backend"
-backend-path = ["."]
-
-[project]
-name = "cpdsrc"
-version = "1.0"
-"""
-
-
-def _sdist() -> bytes:
-    members = {
-        "pyproject.toml": _PYPROJECT,
-        "cpd_backend.py": _BACKEND,
-        "PKG-INFO": "Metadata-Version: 2.1\nName: cpdsrc\nVersion: 1.0\n",
-    }
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, text in members.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"cpdsrc-1.0/{name}")
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-def _wheel() -> bytes:
-    files = {
-        "cpdwheel.py": b"VALUE = 7\n",
-        "cpdwheel-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: cpdwheel\nVersion: 1.0\n",
-        "cpdwheel-1.0.dist-info/WHEEL": (
-            b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-        ),
-    }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        record = []
-        for name, data in files.items():
-            archive.writestr(name, data)
-            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-            record.append(f"{name},sha256={digest.decode()},{len(data)}")
-        record.append("cpdwheel-1.0.dist-info/RECORD,,")
-        archive.writestr("cpdwheel-1.0.dist-info/RECORD", "\n".join(record) + "\n")
-    return buffer.getvalue()
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files; distributions marked cacheable for a year, as PyPI does."""
-
-    def end_headers(self) -> None:
-        if self.path.startswith("/files/"):
-            self.send_header("Cache-Control", "max-age=31536000, public")
-        super().end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@dataclass(frozen=True)
-class LocalIndex:
-    """A simple (PEP 503) index on 127.0.0.1 whose distributions can be taken away."""
-
-    url: str
-    host: str
-    files: Path
-
-    def withdraw_distributions(self) -> None:
-        """Serve the index pages but no distribution any more (404)."""
-        self.files.rename(self.files.with_name("withdrawn"))
-
 
 @pytest.fixture
 def local_index(tmp_path: Path) -> Iterator[LocalIndex]:
-    root = tmp_path / "index"
-    files = root / "files"
-    files.mkdir(parents=True)
-    for project, filename, data in [
-        ("cpdsrc", "cpdsrc-1.0.tar.gz", _sdist()),
-        ("cpdwheel", "cpdwheel-1.0-py3-none-any.whl", _wheel()),
-    ]:
-        (files / filename).write_bytes(data)
-        digest = hashlib.sha256(data).hexdigest()
-        page = root / "simple" / project / "index.html"
-        page.parent.mkdir(parents=True)
-        page.write_text(f'<a href="../../files/{filename}#sha256={digest}">{filename}</a>\n')
-    handler = functools.partial(_Handler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host = f"127.0.0.1:{server.server_address[1]}"
-    try:
-        yield LocalIndex(url=f"http://{host}/simple", host=host, files=files)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    distributions = [
+        ("cpdsrc", "cpdsrc-1.0.tar.gz", sdist("cpdsrc", "1.0")),
+        ("cpdwheel", "cpdwheel-1.0-py3-none-any.whl", wheel("cpdwheel", "1.0")),
+    ]
+    with serve_index(tmp_path / "index", distributions) as index:
+        yield index
 
 
 def _clean_environ(**extra: str) -> dict[str, str]:
@@ -617,14 +492,17 @@ def test_real_pdm_cache_keeps_what_it_built(tmp_path: Path, local_index: LocalIn
     assert list((project / "__pypackages__").rglob("cpdsrc.py")), "the built wheel was not reused"
 
 
+def pipfile(index: LocalIndex, packages: str) -> str:
+    """A Pipfile whose only source is the local index."""
+    source = f'[[source]]\nname = "local"\nurl = "{index.url}"\nverify_ssl = false\n'
+    return f"{source}\n[packages]\n{packages}"
+
+
 def _pipenv_project(tmp_path: Path, index: LocalIndex, cache: Path) -> tuple[Path, dict[str, str]]:
     """A Pipfile project asking for both distributions, and pipenv's settings for it."""
     project = make_tree(tmp_path / "project", {})
     (tmp_path / "home").mkdir()
-    (project / "Pipfile").write_text(
-        f'[[source]]\nname = "local"\nurl = "{index.url}"\nverify_ssl = false\n\n'
-        '[packages]\ncpdsrc = "*"\ncpdwheel = "*"\n'
-    )
+    (project / "Pipfile").write_text(pipfile(index, 'cpdsrc = "*"\ncpdwheel = "*"\n'))
     settings = {
         "PIPENV_CACHE_DIR": str(cache),
         "PIPENV_VENV_IN_PROJECT": "1",

@@ -21,9 +21,9 @@ from cache_python_deps.provenance import (
     saved_by_this_run,
     write_record,
 )
+from tests.prune_support import LocalIndex
 from tests.support import recorded_keys
 from tests.test_prune import (
-    LocalIndex,
     _base_python,
     _pip_install,
     _pipenv_project,

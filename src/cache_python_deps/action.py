@@ -50,19 +50,29 @@ def home_directory(environ: Mapping[str, str]) -> Path | None:
         return value if value.is_absolute() else None
 
 
+def project_directory(environ: Mapping[str, str]) -> Path:
+    """The project-directory input, else the workspace, else the working directory."""
+    workspace = environ.get("CPD_PROJECT_DIRECTORY") or environ.get("GITHUB_WORKSPACE") or "."
+    return Path(workspace).absolute()
+
+
+def python_input(environ: Mapping[str, str]) -> str:
+    """The python-path input, else ``python`` on PATH (what actions/setup-python sets up)."""
+    return environ.get("CPD_PYTHON", "").strip() or "python"
+
+
 def request_from_environment(environ: Mapping[str, str]) -> Request:
     """Build the engine request from the action's ``CPD_*`` variables."""
-    workspace = environ.get("CPD_PROJECT_DIRECTORY") or environ.get("GITHUB_WORKSPACE") or "."
     home = home_directory(environ)
     if home is None:
         raise InputError("the home directory is unknown: HOME is unset and the user has none")
     return Request(
-        python=environ.get("CPD_PYTHON", "").strip() or "python",
+        python=python_input(environ),
         tool=choice(environ, "CPD_TOOL", ("auto", *TOOL_NAMES), "pip"),
         kind=CacheKind(choice(environ, "CPD_CACHE_KIND", ("tool", "venv"), "tool")),
         dependency_hash=environ.get("CPD_DEPENDENCY_HASH") or None,
         lookup_command=environ.get("CPD_CACHE_DIRECTORY_LOOKUP_COMMAND", "").strip() or None,
-        project_directory=Path(workspace).absolute(),
+        project_directory=project_directory(environ),
         environ=environ,
         home=home,
     )
@@ -150,7 +160,10 @@ def prune_main(environ: Mapping[str, str] | None = None, stdout: TextIO | None =
 
 
 def _prune(step: StepIO) -> None:
-    from cache_python_deps.prune import prune_cache  # noqa: PLC0415 - only pruning needs it
+    # Only pruning needs these.
+    from cache_python_deps.in_use import find_in_use, project_context  # noqa: PLC0415
+    from cache_python_deps.prune import describe_superseded, prune_cache  # noqa: PLC0415
+    from cache_python_deps.tools import get_tool  # noqa: PLC0415
 
     environ = step.environ
     directory = environ.get("CPD_CACHE_DIRECTORY_PATH", "").strip()
@@ -158,15 +171,23 @@ def _prune(step: StepIO) -> None:
         raise InputError("input cache-directory-path is empty: pass the main step's output")
     tool = choice(environ, "CPD_TOOL", TOOL_NAMES, "pip")
     stable = flag(environ, "CPD_IS_STABLE_ABI", default=True)
-    report = prune_cache(tool, Path(directory), unstable_abi=not stable)
+    in_use = None
+    if stable:
+        context = project_context(project_directory(environ), environ, home_directory(environ))
+        in_use = find_in_use(get_tool(tool), context, python_input(environ))
+    report = prune_cache(tool, Path(directory), unstable_abi=not stable, in_use=in_use)
     totals = f"{report.bytes_before} bytes before, {report.bytes_after} bytes after"
     message = f"pruned {tool} cache {report.directory}: {totals}"
     # Entry names come from the restored cache: each line inert, workflow commands fenced off.
     step.print(f"::group::{github.escape_annotation(github.log_text(message))}")
     github.fenced_lines(step.stdout, report.removed_entries)
     step.print("::endgroup::")
-    shown = f"pruned {tool} cache {github.markdown_code(report.directory)}: {totals}"
-    step.write_summary(f"### cache-python-deps prune\n\n{shown}")
+    if report.superseded is not None:
+        step.print(github.log_text(describe_superseded(report.superseded)))
+    shown = [f"pruned {tool} cache {github.markdown_code(report.directory)}: {totals}"]
+    if report.superseded is not None:
+        shown.append(describe_superseded(report.superseded, github.markdown_code))
+    step.write_summary("### cache-python-deps prune\n\n" + "\n\n".join(shown))
 
 
 if __name__ == "__main__":

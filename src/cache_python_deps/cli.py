@@ -61,7 +61,7 @@ def _home_directory() -> Path:
     envvar=f"{ENV_PREFIX}_PYTHON",
     default=sys.executable,
     show_default="the Python running this command",
-    help="Interpreter to key on: a path or a command on PATH.",
+    help="Interpreter to key on (for prune: whose environment is read): a path or a command.",
 )
 @click.option(
     "--tool",
@@ -161,10 +161,20 @@ def main(
 def prune(request: Request, directory: Path | None, unstable_abi: bool | None) -> None:
     """Shrink a tool's cache before it is saved: drop downloads, keep wheels built from source.
 
-    Tool and interpreter come from the options before 'prune', e.g.
-    'cache-python-deps --tool uv prune'. Prints bytes before and after.
+    Tool, interpreter and project come from the options before 'prune', e.g.
+    'cache-python-deps --tool uv --project-directory . prune'. Built wheels a dependency bump
+    superseded go too: those whose distribution the project's lock file (uv, poetry, pdm,
+    pipenv), else the environment of --python, has at other versions only. Prints bytes before
+    and after, and what was superseded.
     """
-    from cache_python_deps.prune import protected_places, prune_cache  # noqa: PLC0415
+    from cache_python_deps.in_use import find_in_use, project_context  # noqa: PLC0415
+    from cache_python_deps.prune import (  # noqa: PLC0415
+        describe_superseded,
+        protected_places,
+        prune_cache,
+        shown_path,
+    )
+    from cache_python_deps.tools import get_tool  # noqa: PLC0415
 
     try:
         tool_name = request.tool
@@ -175,14 +185,20 @@ def prune(request: Request, directory: Path | None, unstable_abi: bool | None) -
             if unstable_abi is None:
                 unstable_abi = not location.identity.stability.shares_across_builds
         places = protected_places(projects=[str(request.project_directory)])
-        report = prune_cache(tool_name, directory, unstable_abi=unstable_abi, places=places)
+        context = project_context(request.project_directory, request.environ, request.home)
+        in_use = None if unstable_abi else find_in_use(get_tool(tool_name), context, request.python)
+        report = prune_cache(
+            tool_name, directory, unstable_abi=unstable_abi, in_use=in_use, places=places
+        )
     except (CachePythonDepsError, OSError) as error:
         _fail(_one_line(error))
         return
     click.echo(
-        f"pruned {tool_name} cache {report.directory}: {report.bytes_before} bytes before, "
-        f"{report.bytes_after} bytes after ({len(report.removed_entries)} entries removed)"
+        f"pruned {tool_name} cache {shown_path(report.directory)}: {report.bytes_before} bytes "
+        f"before, {report.bytes_after} bytes after ({len(report.removed_entries)} entries removed)"
     )
+    if report.superseded is not None:
+        click.echo(describe_superseded(report.superseded, shown_path))
 
 
 @main.command()

@@ -29,6 +29,10 @@ class PruneFailedError(CachePythonDepsError):
     """Pruning stopped part-way: an entry could not be removed or read, or nests too deep."""
 
 
+class InUseError(CachePythonDepsError):
+    """What the dependencies in use are cannot be read (a lock file, an environment)."""
+
+
 class UnreadableFileError(CachePythonDepsError):
     """A file the action must read is not a regular file, is too large, or cannot be read."""
 

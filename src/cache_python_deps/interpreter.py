@@ -30,6 +30,8 @@ _VERSION_CHARACTERS = frozenset(
 )
 # Longest releaselevel accepted (CPython has four; other implementations may spell their own).
 MAX_RELEASELEVEL_LENGTH = 32
+# Bounds of a list of paths in the probe's answer (a handful of site directories).
+MAX_LISTED_PATHS = 64
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,10 @@ class InterpreterInfo:
     # The directories ``python -m pip`` searches for pip, in sys.path order, up to the first
     # pip (see probe.pip_search); pip_location.find_pip decides which pip the job runs.
     pip_search: tuple[PipSearchEntry, ...]
+    # Where the installation outside any virtual environment keeps installed distributions:
+    # site-packages (or Debian's dist-packages) and the user site, those that exist (probe.py's
+    # ``base_site_directories``). Empty when the probe did not say (recorded probes).
+    site_directories: tuple[str, ...] = ()
 
     @classmethod
     def from_probe(cls, data: Mapping[str, Any]) -> InterpreterInfo:
@@ -138,6 +144,7 @@ class InterpreterInfo:
             prefix=_str(data, "prefix"),
             base_prefix=_str(data, "base_prefix"),
             pip_search=_pip_search(data),
+            site_directories=_optional_str_list(data, "site_directories"),
         )
 
 
@@ -190,6 +197,19 @@ def _is_version(value: object) -> bool:
         and 0 < len(value) <= MAX_PIP_VERSION_LENGTH
         and set(value) <= _VERSION_CHARACTERS
     )
+
+
+def _optional_str_list(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    value = data.get(name)
+    if value is None:
+        return ()
+    if (
+        not isinstance(value, list)
+        or len(value) > MAX_LISTED_PATHS
+        or not all(isinstance(item, str) and 0 < len(item) <= MAX_PATH_LENGTH for item in value)
+    ):
+        raise ValueError(f"{name} is {value!r:.200}, expected a short list of paths")
+    return tuple(value)
 
 
 def _optional_bool(data: Mapping[str, Any], name: str) -> bool | None:

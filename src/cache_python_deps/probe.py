@@ -632,6 +632,29 @@ def pip_search(prefix):
     return search.entries
 
 
+def base_site_directories():
+    """The existing directories a normal start outside a virtual environment reads installed
+    distributions from: the target's own ``site.getsitepackages()`` of the base prefixes, then
+    the user site (prune reads which versions are installed there).
+
+    Computed by site's own functions, which read no ``.pth`` file and import nothing installed.
+    The base prefixes, not ``sys.prefix``: run with ``-S`` inside a virtual environment, or
+    in-process after site set ``sys.prefix`` to it, the answer is the same (prune reads a
+    virtual environment's own directories without starting it).
+    """
+    prefixes = []
+    for name in ("base_prefix", "base_exec_prefix"):
+        value = getattr(sys, name, None) or getattr(sys, name.replace("base_", ""), None)
+        if value and text(value) not in prefixes:
+            prefixes.append(text(value))
+    found = []
+    for directory in site_directories(prefixes, None) + [user_site_directory()]:
+        directory = text(directory) if directory else None
+        if directory and directory not in found and os.path.isdir(directory):
+            found.append(directory)
+    return found
+
+
 def collect():
     system, machine = system_and_machine()
     name, implementation_version = implementation_facts()
@@ -667,6 +690,7 @@ def collect():
         "prefix": prefix,
         "pip_search": pip_search(prefix),
         "base_prefix": text(getattr(sys, "base_prefix", sys.prefix)),
+        "site_directories": base_site_directories(),
     }
 
 

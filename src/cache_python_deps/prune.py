@@ -5,6 +5,14 @@
 and pipenv drop ``http-v2/``/``http/`` and keep ``wheels/``; poetry keeps artifacts built from
 source; pdm keeps ``wheels/``). With ``unstable_abi`` the built wheels go too.
 
+Given ``in_use`` (what ``in_use.find_in_use`` read from the lock file or the environment), it
+first drops the built wheels a dependency bump superseded: each wheel the tool built from source
+(``Tool.built_wheels``) whose distribution the dependencies in use name at other versions only
+(``distributions.verdict``) goes, with what the tool keeps beside it (its link's directory, uv's
+build metadata and revision pointer), when every wheel sharing that entry is superseded too. A
+distribution not named is kept (another environment of the job may use it), and so is every
+built wheel when ``in_use`` is ``NotRead``. ``describe_superseded`` says what happened in one line.
+
 Guards, each refusing with a one-line PruneRefusedError before anything is removed:
 
 - an empty path (``""`` or ``"."``), and a directory that is itself a symlink (refused, not
@@ -29,9 +37,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Final
 
 from cache_python_deps.cache_path import (
     PathFacts,
@@ -40,11 +50,39 @@ from cache_python_deps.cache_path import (
     path_problem,
     runner_trees,
 )
+from cache_python_deps.distributions import InUse, NotRead, Verdict, verdict
 from cache_python_deps.errors import PruneFailedError, PruneRefusedError
 from cache_python_deps.tools import get_tool
-from cache_python_deps.tools._removal import DIR_FD_SUPPORTED, mount_points, open_cache_tree
+from cache_python_deps.tools._removal import (
+    DIR_FD_SUPPORTED,
+    CacheTree,
+    mount_points,
+    open_cache_tree,
+)
+from cache_python_deps.tools.base import BuiltWheel, Tool
 
-__all__ = ["PruneReport", "protected_places", "prune_cache"]
+__all__ = [
+    "PruneReport",
+    "SupersededReport",
+    "describe_superseded",
+    "protected_places",
+    "prune_cache",
+    "shown_path",
+]
+
+
+@dataclass(frozen=True)
+class SupersededReport:
+    """What the dependencies in use said about the cache's built wheels, and what went."""
+
+    in_use: InUse | NotRead
+    # Every built wheel found, and the file names of those removed (untrusted: escape them).
+    built: int
+    removed: tuple[str, ...] = ()
+    bytes_removed: int = 0
+    # Built wheels kept, by verdict (SUPERSEDED: it shares its entry with a wheel kept, or the
+    # cache names it so that it cannot be addressed).
+    kept: Mapping[Verdict, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -57,6 +95,9 @@ class PruneReport:
     # Removed entries, relative to ``directory`` with ``/`` separators, in removal order.
     # Names come from the cache: escape them before they reach a log.
     removed_entries: tuple[str, ...] = ()
+    # The superseded pass (None: not asked for, or the ABI is unstable and every built wheel
+    # went anyway).
+    superseded: SupersededReport | None = None
 
     @property
     def bytes_removed(self) -> int:
@@ -64,14 +105,14 @@ class PruneReport:
         return self.bytes_before - self.bytes_after
 
 
-def _shown(path: Path | str) -> str:
+def shown_path(path: Path | str) -> str:
     """A path for a one-line message: as it is when printable, else quoted with escapes."""
     text = str(path)
     return text if text.isprintable() else repr(text)
 
 
 def _refuse(directory: Path | str, reason: str) -> PruneRefusedError:
-    return PruneRefusedError(f"refusing to prune {_shown(directory)}: {reason}")
+    return PruneRefusedError(f"refusing to prune {shown_path(directory)}: {reason}")
 
 
 def protected_places(
@@ -119,7 +160,7 @@ def _resolve(directory: Path, places: Iterable[PathFacts]) -> Path:
             raise _refuse(resolved, problem)
     inside = sorted(point for point in mount_points() if resolved in Path(point).parents)
     if inside:
-        raise _refuse(resolved, f"a file system is mounted inside it, at {_shown(inside[0])}")
+        raise _refuse(resolved, f"a file system is mounted inside it, at {shown_path(inside[0])}")
     return resolved
 
 
@@ -133,16 +174,84 @@ def _not_the_tools(
     return f"it does not look like a {tool_name} cache (it holds {shown}{more})"
 
 
+def _removed(tree: CacheTree, entry: PurePosixPath) -> bool:
+    """Remove one entry; False when the tree refuses to address it (a crafted name: kept)."""
+    try:
+        tree.remove(entry)
+    except PruneRefusedError:
+        return False
+    return True
+
+
+def _drop_superseded(tree: CacheTree, tool: Tool, in_use: InUse | NotRead) -> SupersededReport:
+    found = tool.built_wheels(tree)
+    if isinstance(in_use, NotRead):
+        return SupersededReport(in_use, built=len(found.wheels))
+    judged: dict[PurePosixPath, list[tuple[BuiltWheel, Verdict]]] = {}
+    for wheel in found.wheels:
+        judged.setdefault(wheel.entry, []).append((wheel, verdict(in_use, wheel.filename)))
+    removed: list[str] = []
+    kept: Counter[Verdict] = Counter()
+    parents: dict[PurePosixPath, None] = {}
+    for entry, wheels in judged.items():
+        verdicts = [judgement for _, judgement in wheels]
+        if all(judgement is Verdict.SUPERSEDED for judgement in verdicts) and _removed(tree, entry):
+            removed.extend(wheel.filename for wheel, _ in wheels)
+            parents.update((wheel.parent, None) for wheel, _ in wheels if wheel.parent)
+        else:
+            kept.update(verdicts)
+    for parent in parents:
+        if not any(entry.is_dir for entry in tree.entries(parent)):
+            _removed(tree, parent)
+    for root in found.tidy:
+        tree.remove_empty_dirs(root)
+    return SupersededReport(in_use, len(found.wheels), tuple(removed), kept=dict(kept))
+
+
+# How each kept verdict reads in a sentence, in this order.
+_KEPT_WORDS: Final = (
+    (Verdict.IN_USE, "in use"),
+    (Verdict.NOT_NAMED, "of distributions not named there"),
+    (Verdict.VERSION_UNKNOWN, "named at a version that cannot be read"),
+    (Verdict.UNPARSED, "whose file name does not parse"),
+    (Verdict.SUPERSEDED, "superseded but sharing their directory with one kept"),
+)
+
+
+def _wheels(count: int) -> str:
+    return f"{count} built wheel{'' if count == 1 else 's'}"
+
+
+def describe_superseded(report: SupersededReport, shown: Callable[[str], str] = str) -> str:
+    """One sentence on the superseded pass; ``shown`` renders each untrusted value for its sink."""
+    in_use = report.in_use
+    if isinstance(in_use, NotRead):
+        return f"kept every built wheel ({report.built}): {shown(in_use.reason)}"
+    source = f"{in_use.what} {shown(in_use.where)}"
+    if not report.built:
+        return f"no built wheel to check against {source}"
+    dropped = (
+        f"dropped {_wheels(len(report.removed))} superseded by {source} "
+        f"({report.bytes_removed} bytes)"
+        if report.removed
+        else f"no built wheel superseded by {source}"
+    )
+    kept = [f"{report.kept[v]} {words}" for v, words in _KEPT_WORDS if report.kept.get(v)]
+    return f"{dropped}; kept {', '.join(kept)}" if kept else dropped
+
+
 def prune_cache(
     tool_name: str,
     directory: Path,
     *,
     unstable_abi: bool,
+    in_use: InUse | NotRead | None = None,
     places: Iterable[PathFacts] | None = None,
     descriptors: bool = DIR_FD_SUPPORTED,
 ) -> PruneReport:
     """Prune ``tool_name``'s cache in ``directory`` (see the module docstring).
 
+    ``in_use``: what the dependencies in use name (None: superseded wheels are not looked for).
     ``places``: what must not be pruned (default: ``protected_places()``). ``descriptors``:
     delete relative to directory descriptors (default where the OS can), else by path.
     """
@@ -157,12 +266,18 @@ def prune_cache(
             if not tool.is_own_cache(names):
                 raise _refuse(resolved, _not_the_tools(tool.name, names, tool.is_own_cache))
             before = tree.size()
+            superseded = None
+            if in_use is not None and not unstable_abi:
+                superseded = _drop_superseded(tree, tool, in_use)
+                if superseded.removed:
+                    freed = before - tree.size()
+                    superseded = dataclasses.replace(superseded, bytes_removed=freed)
             tool.prune(tree, unstable_abi=unstable_abi)
-            return PruneReport(resolved, before, tree.size(), tree.removed)
+            return PruneReport(resolved, before, tree.size(), tree.removed, superseded)
     except FileNotFoundError:
         return nothing
     except NotADirectoryError:
         raise _refuse(resolved, "not a directory") from None
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        raise PruneFailedError(f"cannot prune {_shown(resolved)}: {reason}") from None
+        raise PruneFailedError(f"cannot prune {shown_path(resolved)}: {reason}") from None

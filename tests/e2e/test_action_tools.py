@@ -272,14 +272,21 @@ def listing(run: ActRun, name: str) -> list[str]:
     return [line.removeprefix("./") for line in run.artifact(name).splitlines() if line]
 
 
-def prune_report(run: ActRun) -> tuple[str, str, int, int]:
-    """(tool, directory, bytes before, bytes after) as the prune sub-action printed them."""
+def prune_report(run: ActRun, lock: Path) -> tuple[str, str, int, int]:
+    """(tool, directory, bytes before, bytes after) as the prune sub-action printed them.
+
+    The lock file (read from the workspace, the project-directory default) names the one
+    version built, so nothing was superseded.
+    """
     found = {match.groups() for match in _PRUNED.finditer(run.log)}
     assert len(found) == 1, f"expected one prune report, found {found}\n{run.log_tail()}"
     ((tool, directory, before, after),) = found
+    superseded = f"no built wheel superseded by {lock.name} {lock}; kept 1 in use"
+    assert superseded in run.log
     assert run.step_summary(PRUNE_STEP_NAME) == (
         f"### cache-python-deps prune\n\npruned {tool} cache `{directory}`: "
-        f"{before} bytes before, {after} bytes after"
+        f"{before} bytes before, {after} bytes after\n\n"
+        f"no built wheel superseded by {lock.name} `{lock}`; kept 1 in use"
     )
     return tool, directory, int(before), int(after)
 
@@ -456,7 +463,9 @@ def check_first_job_misses(jobs: ToolJobs, tool: str) -> dict[str, str]:
 def check_prune_after_install(jobs: ToolJobs, tool: str) -> list[str]:
     """The prune report matches the cache before and after; returns what was left."""
     assert jobs.first.step("prune").outcome == "success"
-    reported_tool, directory, before, after = prune_report(jobs.first)
+    workspace = Path(jobs.first.output("inspect", "workspace"))
+    lock = workspace / {"uv": "uv.lock", "poetry": "poetry.lock"}[tool]
+    reported_tool, directory, before, after = prune_report(jobs.first, lock)
     assert reported_tool == tool
     assert directory == os.path.realpath(jobs.cache_dir)
     assert before == int(jobs.first.output("install", "bytes"))

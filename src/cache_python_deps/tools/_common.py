@@ -236,7 +236,7 @@ def find_upwards(
     return None
 
 
-def _toml_loads() -> Any:
+def toml_loads() -> Any:
     """``tomllib.loads`` (3.11+) or ``tomli.loads``; ``None`` when neither is importable."""
     for module_name in ("tomllib", "tomli"):
         try:
@@ -262,7 +262,7 @@ def load_toml(path: Path) -> dict[str, Any] | None:
     text = read_text_file(path, what="config file")
     if text is None:
         return None
-    loads = _toml_loads()
+    loads = toml_loads()
     if loads is None:
         raise CacheDirectoryError(f"cannot parse {path}: install tomli on Python 3.10")
     try:

@@ -5,15 +5,17 @@ variables, home directory, the target interpreter's prefix) comes in through ``C
 so tests pass facts in rather than patching the world. Reading config files named by those
 facts is the only I/O a cache-directory rule does; it never starts the tool.
 
-Each tool also knows its cache's contents: how to recognise it (``is_own_cache``) and what to
-prune from it (``prune``), removing only through ``tools._removal.CacheTree``.
+Each tool also knows its cache's contents: how to recognise it (``is_own_cache``), what to
+prune from it (``prune``, removing only through ``tools._removal.CacheTree``), where the wheels it
+built from source are and what goes with each (``built_wheels``), and where its lock file is
+(``lock_file``): prune drops the built wheels a dependency bump superseded (see prune.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
@@ -59,6 +61,40 @@ class CacheLocation:
     source: str
 
 
+@dataclass(frozen=True)
+class LockFile:
+    """Where a tool's lock file is, and its format."""
+
+    path: Path
+    # "packages": TOML with ``[[package]]`` tables of ``name`` and ``version`` (uv, poetry, pdm);
+    # "pipfile": Pipfile.lock's JSON, ``{"default": {name: {"version": "==1.0"}}, ...}``.
+    format: Literal["packages", "pipfile"]
+
+
+@dataclass(frozen=True)
+class BuiltWheel:
+    """A wheel the tool built from source, and what must go with it when it is removed."""
+
+    # The wheel's file name as the cache holds it (untrusted: it is parsed, never trusted).
+    filename: str
+    # The cache entry removed with it (the directory the tool made for its source, or the file
+    # itself), relative to the cache root. Several wheels may share one: it goes only when
+    # every one of them is superseded.
+    entry: PurePosixPath
+    # A directory that goes too once no directory is left in it (uv's source directory, whose
+    # revision pointer would name a removed revision), or None.
+    parent: PurePosixPath | None = None
+
+
+@dataclass(frozen=True)
+class BuiltWheels:
+    """Every built wheel of a cache, and where empty directories are tidied after removals."""
+
+    wheels: tuple[BuiltWheel, ...]
+    # Directories whose subdirectories left empty are removed (hashed layouts' parents).
+    tidy: tuple[PurePosixPath, ...] = ()
+
+
 class Tool(Protocol):
     """One Python packaging tool whose cache this project keys and restores."""
 
@@ -95,3 +131,9 @@ class Tool(Protocol):
 
         Every removal goes through ``tree``, which confines it to the cache.
         """
+
+    def built_wheels(self, tree: CacheTree) -> BuiltWheels:
+        """The wheels the tool built from source in this cache, each with what goes with it."""
+
+    def lock_file(self, context: CacheContext) -> LockFile | None:
+        """Where the tool's lock file for the context's project is (None: the tool has none)."""

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Final
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools import _common, _installed, _platformdirs
 from cache_python_deps.tools._layout import TopLevelLayout
-from cache_python_deps.tools.base import CacheContext, CacheLocation
+from cache_python_deps.tools.base import BuiltWheels, CacheContext, CacheLocation, LockFile
 
 if TYPE_CHECKING:
     from cache_python_deps.tools._removal import CacheTree
@@ -133,6 +133,17 @@ class PdmTool:
         """Drop downloads and unpacked packages; built wheels too when the ABI is unstable."""
         PRUNE_LAYOUT.prune(tree, unstable_abi=unstable_abi)
 
+    def built_wheels(self, tree: CacheTree) -> BuiltWheels:
+        """Each wheel pdm built, with its link's directory (pdm's ``WheelCache``)."""
+        return PRUNE_LAYOUT.built_wheels(tree)
+
+    def lock_file(self, context: CacheContext) -> LockFile | None:
+        """``PDM_LOCKFILE`` (relative to the project directory), else the project's ``pdm.lock``."""
+        configured = _common.getenv(context, "PDM_LOCKFILE")
+        if configured:
+            return LockFile(_common.resolve_path(context, configured, expand=False), "packages")
+        return LockFile(_project_root(context) / "pdm.lock", "packages")
+
 
 PDM: Final = PdmTool()
 
@@ -141,8 +152,9 @@ PDM: Final = PdmTool()
 # PDM's cache (pdm's ``project/core.py``, ``models/caches.py``, ``cli/commands/cache.py``):
 # ``http/`` is the HTTP cache (downloaded distributions and index pages: dropped); ``wheels/``
 # holds wheels pdm built from sdists, keyed by the link and the target environment (kept; dropped
-# when the ABI is unstable); ``packages/`` holds wheels unpacked for ``install.cache`` (re-made
-# from the wheels: dropped, like uv's unzipped archives under ``uv cache prune --ci``).
+# when the ABI is unstable; one directory per link, ``wheels/<2>/<2>/<2>/<rest>/``, as pip's);
+# ``packages/`` holds wheels unpacked for ``install.cache`` (re-made from the wheels: dropped,
+# like uv's unzipped archives under ``uv cache prune --ci``).
 # ``hashes/``, ``metadata/`` and the rest (``plugins/``, ``self-check/``, ``use_cache.json``,
 # ``.compat_libs/``, ``pip.whl``, all of which pdm writes at the top) are small and kept.
 

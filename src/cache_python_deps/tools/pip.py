@@ -52,7 +52,13 @@ from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.safe_files import MAX_CONFIG_BYTES, read_regular_file
 from cache_python_deps.tools import _common, _platformdirs
 from cache_python_deps.tools._layout import TopLevelLayout
-from cache_python_deps.tools.base import CacheContext, CacheLocation, OSFamily
+from cache_python_deps.tools.base import (
+    BuiltWheels,
+    CacheContext,
+    CacheLocation,
+    LockFile,
+    OSFamily,
+)
 
 # pip's strtobool(): the only spellings a boolean option accepts (case-insensitively).
 _BOOLEANS = frozenset({"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"})
@@ -472,6 +478,14 @@ class PipTool:
         """Drop the downloads; the built wheels too when the ABI is unstable."""
         PRUNE_LAYOUT.prune(tree, unstable_abi=unstable_abi)
 
+    def built_wheels(self, tree: CacheTree) -> BuiltWheels:
+        """Each wheel pip built, with its link's directory (and the ``origin.json`` in it)."""
+        return PRUNE_LAYOUT.built_wheels(tree)
+
+    def lock_file(self, context: CacheContext) -> LockFile | None:
+        """None: pip keeps no lock; what is in use is the environment it installed into."""
+        return None
+
 
 PIP = PipTool()
 
@@ -482,8 +496,10 @@ PIP = PipTool()
 # the same for every interpreter and fetched again cheaply. ``wheels/`` holds wheels pip built
 # from sdists, under a path hashed from the link and the interpreter's name and X.Y version: the
 # slow, ABI-sensitive part worth keeping, dropped too when the ABI is unstable (a pre-release's
-# wheels would be reused by the next pre-release). ``selfcheck/`` (pip's version check;
-# ``selfcheck.json`` before pip 20) is kept. pip creates nothing else at the top.
+# wheels would be reused by the next pre-release). pip finds a built wheel by its link's
+# directory (``wheels/<2>/<2>/<2>/<rest>/``, holding the wheels and ``origin.json``): removing
+# that directory whole leaves nothing pointing at it (pip's ``cache.py``). ``selfcheck/`` (pip's
+# version check; ``selfcheck.json`` before pip 20) is kept. pip creates nothing else at the top.
 
 PRUNE_LAYOUT: Final = TopLevelLayout(
     entries=frozenset({"http-v2", "http", "wheels", "selfcheck", "selfcheck.json"}),

@@ -38,7 +38,7 @@ from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.safe_files import read_text_file
 from cache_python_deps.tools import _common, _installed, _platformdirs, pip
 from cache_python_deps.tools._layout import TopLevelLayout
-from cache_python_deps.tools.base import CacheContext, CacheLocation
+from cache_python_deps.tools.base import BuiltWheels, CacheContext, CacheLocation, LockFile
 
 if TYPE_CHECKING:
     from cache_python_deps.tools._removal import CacheTree
@@ -109,10 +109,11 @@ def _is_set(context: CacheContext, name: str) -> bool:
     return bool(value) and value.lower() not in {"0", "false", "no", "off"}
 
 
-def _pipfile_directory(context: CacheContext) -> Path:
+def _pipfile(context: CacheContext) -> Path:
+    """The Pipfile pipenv uses: ``PIPENV_PIPFILE``, else the nearest one (see the docstring)."""
     pipfile = _common.getenv(context, "PIPENV_PIPFILE")
     if pipfile:
-        return _common.resolve_path(context, pipfile, expand=False).parent
+        return _common.resolve_path(context, pipfile, expand=False)
     if _is_set(context, "PIPENV_NO_INHERIT"):
         levels = 1
     else:
@@ -121,7 +122,11 @@ def _pipfile_directory(context: CacheContext) -> Path:
         except ValueError as error:
             raise CacheDirectoryError("PIPENV_MAX_DEPTH must be an integer") from error
     found = _common.find_upwards(context, "Pipfile", max_levels=levels)
-    return context.project_directory if found is None else found.parent
+    return context.project_directory / "Pipfile" if found is None else found
+
+
+def _pipfile_directory(context: CacheContext) -> Path:
+    return _pipfile(context).parent
 
 
 def dotenv_file(context: CacheContext) -> Path | None:
@@ -196,6 +201,15 @@ class PipenvTool:
     def prune(self, tree: CacheTree, *, unstable_abi: bool) -> None:
         """Drop the downloads and manifests; the built wheels too when the ABI is unstable."""
         PRUNE_LAYOUT.prune(tree, unstable_abi=unstable_abi)
+
+    def built_wheels(self, tree: CacheTree) -> BuiltWheels:
+        """Each wheel pipenv's pip built, with its link's directory (pip's layout)."""
+        return PRUNE_LAYOUT.built_wheels(tree)
+
+    def lock_file(self, context: CacheContext) -> LockFile | None:
+        """``<Pipfile>.lock`` beside the Pipfile pipenv uses (pipenv's ``lockfile.location``)."""
+        pipfile = _pipfile(context)
+        return LockFile(pipfile.with_name(f"{pipfile.name}.lock"), "pipfile")
 
 
 PIPENV: Final = PipenvTool()

@@ -36,11 +36,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools import _common, _installed, _platformdirs
-from cache_python_deps.tools._layout import only_own_entries
-from cache_python_deps.tools.base import CacheContext, CacheLocation
+from cache_python_deps.tools._layout import hashed_built_wheels, only_own_entries
+from cache_python_deps.tools.base import BuiltWheels, CacheContext, CacheLocation, LockFile
 
 if TYPE_CHECKING:
-    from cache_python_deps.tools._removal import CacheTree
+    from cache_python_deps.tools._removal import CacheTree, Entry
 
 __all__ = ["POETRY", "PoetryTool"]
 
@@ -182,6 +182,16 @@ class PoetryTool:
         """Drop repository caches, virtualenvs and downloaded (not built) artifacts."""
         _prune(tree, unstable_abi=unstable_abi)
 
+    def built_wheels(self, tree: CacheTree) -> BuiltWheels:
+        """Each wheel poetry built, with its link's directory (and the sdist in it)."""
+        return hashed_built_wheels(tree, _ARTIFACTS, built=_holds_a_source)
+
+    def lock_file(self, context: CacheContext) -> LockFile | None:
+        """``poetry.lock`` beside the nearest ``pyproject.toml`` (poetry's ``Factory.locate``)."""
+        pyproject = _common.find_upwards(context, "pyproject.toml")
+        directory = context.project_directory if pyproject is None else pyproject.parent
+        return LockFile(directory / "poetry.lock", "packages")
+
 
 POETRY: Final = PoetryTool()
 
@@ -196,7 +206,8 @@ POETRY: Final = PoetryTool()
 # holding only wheels are dropped (wheels built from git checkouts look the same and are dropped
 # too). ``virtualenvs/`` (the default ``virtualenvs.path``) holds environments tied to one
 # interpreter installation: dropped. ``src/`` (git checkouts) is kept. On an unstable ABI all of
-# ``artifacts/`` goes.
+# ``artifacts/`` goes. A superseded built wheel goes with its link's directory: the sdist it was
+# built from (or poetry's ``.created_from_git_dependency`` marker) is of no use without it.
 
 _OWN_ENTRIES: Final = frozenset({"cache", "artifacts", "virtualenvs", "src"})
 _DROPPED: Final = (PurePosixPath("cache"), PurePosixPath("virtualenvs"))
@@ -205,6 +216,11 @@ _ARTIFACTS: Final = PurePosixPath("artifacts")
 
 def _is_own_cache(names: Collection[str]) -> bool:
     return only_own_entries(names, _OWN_ENTRIES.__contains__)
+
+
+def _holds_a_source(entries: list[Entry]) -> bool:
+    """A link directory whose wheels poetry built there: it holds more than wheels."""
+    return any(not entry.is_dir and not entry.name.endswith(".whl") for entry in entries)
 
 
 def _prune_artifacts(tree: CacheTree) -> None:

@@ -57,7 +57,13 @@ from typing import TYPE_CHECKING, Any, Final
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools import _common
 from cache_python_deps.tools._layout import only_own_entries
-from cache_python_deps.tools.base import CacheContext, CacheLocation
+from cache_python_deps.tools.base import (
+    BuiltWheel,
+    BuiltWheels,
+    CacheContext,
+    CacheLocation,
+    LockFile,
+)
 
 if TYPE_CHECKING:
     from cache_python_deps.tools._removal import CacheTree, Entry
@@ -389,6 +395,15 @@ class UvTool:
         """``uv cache prune --ci``, plus the built wheels when the ABI is unstable."""
         _prune(tree, unstable_abi=unstable_abi)
 
+    def built_wheels(self, tree: CacheTree) -> BuiltWheels:
+        """Each wheel uv built from source, with its build's directory (see below)."""
+        return _built_wheels(tree)
+
+    def lock_file(self, context: CacheContext) -> LockFile | None:
+        """``uv.lock`` at the root of the workspace uv finds from the project (see above)."""
+        project = _directories(context).project
+        return LockFile((_workspace_root(context, project) or project) / "uv.lock", "packages")
+
 
 UV: Final = UvTool()
 
@@ -415,6 +430,16 @@ UV: Final = UvTool()
 # must not be offered to the next. Why not run ``uv cache prune --ci``: the uv binary may be
 # absent or another version than the one that wrote the cache, and it follows no such rules as
 # ``CacheTree``'s.
+#
+# Built wheels (for prune's superseded pass, see prune.py): in the newest ``sdists-v*`` bucket,
+# every directory holding ``metadata.msgpack`` is one build of a source (a revision, or a shard of
+# one for build settings) and holds its wheels (``<name>-<version>-<tags>.whl``) beside the
+# unpacked source (``src/``) and the unzipped wheel (a link into ``archive-v*``): it goes whole,
+# metadata included. Its parent goes too once no directory is left in it: the source's directory
+# (``index/<index>/<name>/<version>/``, or a URL's or path's ``url/<hash>/``, ``path/<hash>/``)
+# whose ``revision.http`` or ``revision.rev`` names the revision to build in (uv's
+# ``crates/uv-distribution/src/source/mod.rs``); without it uv fetches the source again. The
+# archives only removed builds linked to then go by step 4 above.
 #
 # Recognised as uv's cache: nothing at the top but uv's own files (``CACHEDIR.TAG``,
 # ``.gitignore``, ``.lock``), its temporary directories (``.tmp*``) and ``<name>-v<N>`` buckets
@@ -549,6 +574,29 @@ def _remove_unreferenced_archives(tree: CacheTree, current: dict[str, PurePosixP
                 if name is not None:
                     referenced.add(name)
     tree.remove_children(archive, keep=lambda entry: entry.name in referenced)
+
+
+_REVISION_POINTERS: Final = frozenset({"revision.http", "revision.rev"})
+_BUILD_METADATA: Final = "metadata.msgpack"
+
+
+def _built_wheels(tree: CacheTree) -> BuiltWheels:
+    sdists = _buckets(tree).get("sdists")
+    if not sdists:
+        return BuiltWheels(())
+    found = []
+    sources: set[PurePosixPath] = set()
+    for directory, entries in tree.walk(sdists[-1], descend=lambda entry: entry.name != "src"):
+        files = {entry.name for entry in entries if entry.is_file}
+        if files & _REVISION_POINTERS:
+            sources.add(directory)
+        if _BUILD_METADATA not in files:
+            continue
+        parent = directory.parent if directory.parent in sources else None
+        for entry in entries:
+            if entry.is_file and entry.name.endswith(".whl"):
+                found.append(BuiltWheel(entry.name, directory, parent))
+    return BuiltWheels(tuple(found))
 
 
 def _prune(tree: CacheTree, *, unstable_abi: bool) -> None:
