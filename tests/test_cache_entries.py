@@ -33,6 +33,8 @@ from tests.github_api_server import (
 )
 from tests.github_openapi import (
     CACHE_USAGE,
+    DELETE_CACHE_BY_ID,
+    DELETE_CACHES_BY_KEY,
     LIST_CACHES,
     documented_default,
     load_description,
@@ -361,10 +363,14 @@ def test_the_link_header_announces_the_next_page(header: str | None, expected: b
 def test_the_server_plays_the_operations_of_the_installed_description() -> None:
     description = load_description()
     assert description.version == locked_version()
-    paths = {op.operation_id: op.path_template for op in description.operations.values()}
+    paths = {
+        op.operation_id: (op.method, op.path_template) for op in description.operations.values()
+    }
     assert paths == {
-        LIST_CACHES: "/repos/{owner}/{repo}/actions/caches",
-        CACHE_USAGE: "/repos/{owner}/{repo}/actions/cache/usage",
+        LIST_CACHES: ("GET", "/repos/{owner}/{repo}/actions/caches"),
+        CACHE_USAGE: ("GET", "/repos/{owner}/{repo}/actions/cache/usage"),
+        DELETE_CACHE_BY_ID: ("DELETE", "/repos/{owner}/{repo}/actions/caches/{cache_id}"),
+        DELETE_CACHES_BY_KEY: ("DELETE", "/repos/{owner}/{repo}/actions/caches"),
     }
 
 
