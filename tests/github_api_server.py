@@ -281,7 +281,8 @@ class GitHubApiServer:
             gone = [entry for entry in self.entries if str(entry.get("id")) == wanted]
         else:
             key = (query.get("key") or [""])[0]
-            ref = (query.get("ref") or [None])[0]
+            refs = query.get("ref")
+            ref = refs[0] if refs else None
             gone = [
                 entry
                 for entry in self.entries
