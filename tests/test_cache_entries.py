@@ -19,7 +19,11 @@ import pytest
 from cache_python_deps.cache_entries import (
     MAX_RESPONSE_BYTES,
     PER_PAGE,
+    CacheListing,
+    Doomed,
     Lookup,
+    Tidy,
+    clock_offset,
     has_next_page,
     look_up_caches,
     parse_entry,
@@ -395,3 +399,71 @@ def test_the_server_pages_by_the_documented_default_when_not_asked(
     assert body["total_count"] == 45
     assert 'rel="next"' in link
     assert 'rel="last"' in link
+
+
+# -- the server's clock and deletions --------------------------------------------------------
+
+
+def test_the_servers_clock_is_read_from_the_listings_date_header(server: GitHubApiServer) -> None:
+    lookup = look_up(server)
+    assert lookup.clock_offset is not None
+    # The same machine's clock: only the Date header's whole seconds and the trip apart.
+    assert timedelta(seconds=-2) < lookup.clock_offset <= timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("Tue, 01 Dec 2026 12:00:05 GMT", timedelta(seconds=5)),
+        ("Tue, 01 Dec 2026 11:58:00 GMT", timedelta(minutes=-2)),
+        (None, None),
+        ("", None),
+        ("yesterday", None),
+        ("Tue, 01 Dec 2026 12:00:05", None),  # no zone: no clock
+    ],
+)
+def test_the_clock_offset_of_a_date_header(header: str | None, expected: timedelta | None) -> None:
+    assert clock_offset(header, NOW) == expected
+
+
+def doom_all(listing: CacheListing, _clock: timedelta | None) -> list[Doomed]:
+    return [Doomed(entry, ("test",)) for entry in listing.entries]
+
+
+def test_a_dry_run_plans_and_deletes_nothing(server: GitHubApiServer) -> None:
+    server.entries = entries(3)
+    lookup = look_up(server, tidy=Tidy(doom_all, dry_run=True))
+    assert len(lookup.planned) == 3
+    assert lookup.deletions == ()
+    assert server.deletions() == []
+    assert lookup.usage is not None
+
+
+def test_deletions_stop_at_the_plans_limit_and_the_usage_is_read_after(
+    server: GitHubApiServer,
+) -> None:
+    server.entries = entries(5)
+    lookup = look_up(server, tidy=Tidy(doom_all, limit=2))
+    assert [item.deleted for item in lookup.deletions] == [True, True]
+    assert len(server.entries) == 3
+    assert lookup.usage is not None and lookup.usage.active_caches_count == 3
+    assert [r.operation_id for r in server.requests][-1] == CACHE_USAGE
+
+
+def test_a_deletion_by_key_must_answer_with_a_cache_list(server: GitHubApiServer) -> None:
+    server.entries = entries(1)
+    server.send_body(DELETE_CACHES_BY_KEY, {"total_count": "one"})
+    lookup = look_up(server, tidy=Tidy(doom_all, by_key=True))
+    assert lookup.deletions == ()
+    assert lookup.not_deleted is not None
+    assert lookup.not_deleted.startswith("the API answered a deletion unexpectedly")
+    server.validation_errors.clear()  # the malformed body was this test's own
+
+
+def test_a_plan_that_fails_is_a_reason_not_an_exception(server: GitHubApiServer) -> None:
+    def broken(listing: CacheListing, _clock: timedelta | None) -> list[Doomed]:
+        raise KeyError("bug")
+
+    lookup = look_up(server, tidy=Tidy(broken))
+    assert lookup.problem == "unexpected KeyError"
+    assert server.deletions() == []

@@ -301,7 +301,7 @@ def _opener() -> urllib.request.OpenerDirector:
 
 # Why a refusal stops every further deletion: the next one would be refused alike.
 _STOPS_DELETING: Final = frozenset({401, 403, 429})
-_GONE: Final = "already gone (404)"
+ALREADY_GONE: Final = "already gone (404)"
 
 
 def _http_reason(error: urllib.error.HTTPError, method: str = "GET") -> str:
@@ -331,7 +331,7 @@ _DELETE_REASONS: Final = {
     **_REASONS,
     403: "the token may not delete caches (403): the job needs `permissions: actions: write`",
     # The listing just answered for this repository: the entry went in between.
-    404: _GONE,
+    404: ALREADY_GONE,
 }
 
 
