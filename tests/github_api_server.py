@@ -134,6 +134,8 @@ class GitHubApiServer:
         self.token = token
         self.deleted: list[dict[str, Any]] = []
         self.on_delete: Callable[[dict[str, Any]], None] | None = None
+        # Called with each request received, before it is answered (a test's doings "meanwhile").
+        self.on_request: Callable[[RecordedRequest], None] | None = None
         self.failures: dict[str, Failure] = {}
         self.bodies: dict[str, object] = {}
         self.delay = 0.0
@@ -344,6 +346,8 @@ class _Handler(BaseHTTPRequestHandler):
         errors = request_errors(operation, path_parameters, query)
         errors += _header_errors(headers)
         api._record(request, errors)
+        if api.on_request is not None:
+            api.on_request(request)
         if api._stopping.wait(api.delay):
             return
         owner_repo = f"{path_parameters['owner']}/{path_parameters['repo']}"
