@@ -233,6 +233,21 @@ def test_without_a_failed_restore_nothing_is_deleted(
     assert warnings(job) == []
 
 
+def test_content_left_in_a_directory_that_had_some_is_no_evidence(
+    tmp_path: Path, server: GitHubApiServer
+) -> None:
+    job = Job(tmp_path)
+    job.directory.mkdir(parents=True)
+    (job.directory / "own.txt").write_text("the runner's")
+    job = Job(tmp_path)
+    server.entries = [entry(job, job.primary, age=timedelta(days=1))]
+    leave_partial_restore(job.directory)
+    job.record_step("", **api(server, job, CPD_DELETE_STALE_ENTRIES="true"))
+    assert deletions(server) == []
+    assert (job.directory / "own.txt").exists()
+    assert warnings(job) == []
+
+
 def test_a_run_that_may_not_save_deletes_nothing(tmp_path: Path, server: GitHubApiServer) -> None:
     job = Job(tmp_path)
     server.entries = [entry(job, job.primary, age=timedelta(days=1))]

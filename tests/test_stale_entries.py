@@ -6,6 +6,7 @@ Each "never" of the rules has a test that offers exactly that entry and checks i
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -13,14 +14,23 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from cache_python_deps.cache_entries import CacheEntry, CacheListing, parse_entry
-from cache_python_deps.miss_report import Scope
+from cache_python_deps.cache_entries import (
+    CacheEntry,
+    CacheListing,
+    Deletion,
+    Doomed,
+    Lookup,
+    parse_entry,
+)
+from cache_python_deps.miss_report import Scope, Untrusted
 from cache_python_deps.stale_entries import (
     DAMAGED_WHY,
     MAX_DELETIONS_PER_RUN,
     UNKNOWN_CLOCK_ALLOWANCE,
     DamagedEntryRule,
     cache_versions,
+    deletion_summary,
+    deletion_text_lines,
     entries_of_ref,
     restore_order,
     server_time,
@@ -29,6 +39,7 @@ from cache_python_deps.stale_entries import (
 )
 from tests.e2e.act_harness import STANDIN_DIR
 from tests.github_api_server import cache_entry
+from tests.markdown_check import foreign_elements
 
 PREFIX = "cpd-2-linux-ubuntu24.04-x86_64-64bit-glibc2.39-cpython-cp312-3.12-pip.2-tool-"
 PRIMARY = PREFIX + "deps-new"
@@ -327,3 +338,33 @@ def test_the_superseded_rule_for_every_prefix_of_a_ref() -> None:
     ]
     doomed = superseded_in_ref(entries, ref=MAIN, limit=100)
     assert [item.entry.key for item in doomed] == [cp311 + "old", PREFIX + "old"]
+
+
+# -- how deletions read: untrusted keys and refs stay inert ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "refs/heads/x\n::error::owned",
+        "refs/heads/<img src=x onerror=alert(1)>",
+        "`| x |`",
+        "##[error]y",
+    ],
+)
+def test_hostile_refs_and_keys_in_deletions_are_escaped_for_each_sink(hostile: str) -> None:
+    doomed = Doomed(entry(PREFIX + "deps-a", ref=hostile), ("superseded by ", Untrusted(hostile)))
+    lookup = Lookup(
+        CacheListing(entries=(doomed.entry,), total_count=1),
+        None,
+        None,
+        planned=(doomed,),
+        deletions=(Deletion(doomed), Deletion(doomed, problem="already gone (404)")),
+    )
+    markdown = deletion_summary(lookup)
+    assert foreign_elements(markdown) == set()
+    rows = [line for line in markdown.splitlines() if line.startswith("|")]
+    assert len(rows) == 3  # the header, its rule and one entry: no row or line from a value
+    assert all(len(re.findall(r"(?<!\\)\|", row)) == 5 for row in rows)  # four cells each
+    for line in deletion_text_lines(lookup):
+        assert "\n" not in line and "##[" not in line and not line.lstrip().startswith("::")
