@@ -264,6 +264,37 @@ def test_a_request_the_description_does_not_allow_fails_validation() -> None:
         server.assert_valid()
 
 
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("caches", "query parameter key is required"),  # a deletion by key without its key
+        ("caches/twelve", "request path cache_id"),  # an id that is no integer
+        ("caches/12?ref=refs/heads/main", "ref is not documented"),  # by id takes no ref
+    ],
+)
+def test_a_deletion_the_description_does_not_allow_fails_validation(
+    path: str, expected: str
+) -> None:
+    with GitHubApiServer() as server:
+        url = f"{server.base_url}/repos/{DEFAULT_REPOSITORY}/actions/{path}"
+        request = urllib.request.Request(url, method="DELETE", headers=_HEADERS)
+        with (
+            contextlib.suppress(urllib.error.HTTPError),
+            urllib.request.urlopen(request, timeout=5),
+        ):
+            pass
+    assert expected in "\n".join(server.validation_errors)
+    with pytest.raises(AssertionError):
+        server.assert_valid()
+
+
+_HEADERS = {
+    "Accept": "application/vnd.github+json",
+    "X-GitHub-Api-Version": "2022-11-28",
+    "User-Agent": "test",
+}
+
+
 def test_an_oversized_answer_is_refused() -> None:
     with GitHubApiServer(token=TOKEN) as server:
         padding = "y" * MAX_RESPONSE_BYTES
@@ -467,3 +498,20 @@ def test_a_plan_that_fails_is_a_reason_not_an_exception(server: GitHubApiServer)
     lookup = look_up(server, tidy=Tidy(broken))
     assert lookup.problem == "unexpected KeyError"
     assert server.deletions() == []
+
+
+def test_a_ref_filter_lists_only_that_refs_entries_over_every_page(
+    server: GitHubApiServer,
+) -> None:
+    server.entries = [
+        cache_entry(KEY.format(f"dep{i}"), ref="refs/pull/7/merge" if i % 2 else "refs/heads/main")
+        for i in range(250)
+    ]
+    lookup = look_up(server, ref="refs/pull/7/merge", sort="created_at")
+    assert lookup.listing is not None
+    assert len(lookup.listing.entries) == lookup.listing.total_count == 125
+    assert {entry.ref for entry in lookup.listing.entries} == {"refs/pull/7/merge"}
+    requests = server.requests_for(LIST_CACHES)
+    assert [request.query["page"] for request in requests] == [["1"], ["2"]]
+    assert all(request.query["ref"] == ["refs/pull/7/merge"] for request in requests)
+    assert all(request.query["sort"] == ["created_at"] for request in requests)
