@@ -21,6 +21,7 @@ from tests.github_openapi import (
     LIST_CACHES,
 )
 from tests.markdown_check import foreign_elements
+from tests.test_github_mode import Runner
 from tests.test_record_step import Job
 
 REPOSITORY = "octo/repo"  # the Job's GITHUB_REPOSITORY
@@ -74,6 +75,41 @@ def warnings(job: Job) -> list[str]:
 
 def deletions(server: GitHubApiServer) -> list[str]:
     return [request.path for request in server.deletions()]
+
+
+# -- the input and the keys step -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["", "true", "True", "yes", "1", "on", "false", "no", "0", "off"])
+def test_delete_stale_entries_accepts_every_boolean_spelling(tmp_path: Path, value: str) -> None:
+    runner = Runner(tmp_path)
+    assert runner.run(CPD_DELETE_STALE_ENTRIES=value) == 0
+    assert runner.outputs["cache-enabled"] == "true"
+
+
+def test_a_delete_stale_entries_typo_is_refused_as_the_other_inputs_are(tmp_path: Path) -> None:
+    runner = Runner(tmp_path)
+    assert runner.run(CPD_DELETE_STALE_ENTRIES="ture") == 0
+    assert runner.outputs["cache-enabled"] == "false"
+    assert runner.outputs["skip-reason"] == (
+        "caching skipped: input delete-stale-entries is 'ture'; expected true or false"
+    )
+    assert runner.run(CPD_DELETE_STALE_ENTRIES="ture", CPD_FAIL_ON_ERROR="true") == 1
+
+
+def test_the_keys_step_notes_the_directory_before_the_restore_quietly(tmp_path: Path) -> None:
+    runner = Runner(tmp_path)
+    cache = tmp_path / "cache"
+    lookup = {"CPD_CACHE_DIRECTORY_LOOKUP_COMMAND": f"echo {cache}"}
+    assert runner.run(**lookup) == 0
+    assert runner.outputs["directory-before"] == "absent"
+    assert "directory-before" not in runner.printed  # an output for the record step alone
+    cache.mkdir()
+    assert runner.run(**lookup) == 0
+    assert runner.outputs["directory-before"] == "empty"
+    (cache / "x").write_text("")
+    assert runner.run(**lookup) == 0
+    assert runner.outputs["directory-before"] == "present"
 
 
 # -- a failed restore ------------------------------------------------------------------------
