@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,26 @@ def test_a_symlink_or_a_file_is_present_and_never_followed(tmp_path: Path) -> No
     assert directory_state(tmp_path / "dangling") is PRESENT
     (tmp_path / "file").write_text("")
     assert directory_state(tmp_path / "file") is PRESENT
+
+
+def test_a_windows_junction_is_present_and_never_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Windows reports a junction as a directory with the reparse-point attribute.
+    (tmp_path / "junction").mkdir()
+    real_lstat = os.lstat
+
+    class Junction:
+        def __init__(self, info: os.stat_result) -> None:
+            self.st_mode = info.st_mode
+            self.st_file_attributes = stat.FILE_ATTRIBUTE_REPARSE_POINT
+
+    def lstat(path: object) -> object:
+        info = real_lstat(path)  # type: ignore[arg-type]
+        return Junction(info) if str(path).endswith("junction") else info
+
+    monkeypatch.setattr(os, "lstat", lstat)
+    assert directory_state(tmp_path / "junction") is PRESENT
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any directory")

@@ -43,8 +43,9 @@ def directory_state(path: Path) -> DirectoryState:
         return DirectoryState.ABSENT
     except OSError:
         return DirectoryState.PRESENT
-    if not stat.S_ISDIR(info.st_mode):
-        return DirectoryState.PRESENT  # a symlink (never followed) or a file
+    reparse_point = getattr(info, "st_file_attributes", 0) & stat.FILE_ATTRIBUTE_REPARSE_POINT
+    if not stat.S_ISDIR(info.st_mode) or reparse_point:
+        return DirectoryState.PRESENT  # a symlink or junction (never followed), or a file
     try:
         with os.scandir(path) as entries:
             return DirectoryState.PRESENT if next(entries, None) else DirectoryState.EMPTY
