@@ -340,8 +340,7 @@ def _explain_entries(request: Request, repository: str, ref: str | None) -> None
         timeout=ENTRIES_TIMEOUT_SECONDS,
     )
     if lookup.listing is None:
-        hint = "" if token else " (no GH_TOKEN or GITHUB_TOKEN set)"
-        _fail(f"{lookup.problem}{hint}")
+        _fail_without_listing(lookup.problem, token)
         return
     report = explain(primary_key, scope, lookup, datetime.now(timezone.utc))
     click.echo(f"key: {primary_key}")
@@ -353,6 +352,11 @@ def _explain_entries(request: Request, repository: str, ref: str | None) -> None
 
 def _token(environ: Mapping[str, str]) -> str | None:
     return environ.get("GH_TOKEN") or environ.get("GITHUB_TOKEN") or None
+
+
+def _fail_without_listing(problem: str | None, token: str | None) -> None:
+    hint = "" if token else " (no GH_TOKEN or GITHUB_TOKEN set)"
+    _fail(f"{problem}{hint}")
 
 
 # A closed pull request's entries, or a ref's stale ones: more than the action deletes in a run.
@@ -401,8 +405,7 @@ def _delete_entries(
         tidy=Tidy(plan, limit=limit, dry_run=dry_run, by_key=everything),
     )
     if lookup.listing is None:
-        hint = "" if token else " (no GH_TOKEN or GITHUB_TOKEN set)"
-        _fail(f"{lookup.problem}{hint}")
+        _fail_without_listing(lookup.problem, token)
         return
     click.echo(f"ref: {log_text(ref)}")
     for line in deletion_text_lines(lookup, dry_run=dry_run):

@@ -21,7 +21,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -486,16 +486,18 @@ def _uv_runs(
 # the race: an entry with this key appears after the restore
 
 
-def test_an_entry_with_this_key_saved_after_the_restore_is_not_deleted(
+def pip_jobs(
     tmp_path: Path, index: LocalIndex, api: GitHubApiServer
-) -> None:
+) -> tuple[ActSession, Callable[..., ActRun]]:
+    """A session of action-pip.yml jobs on new runners, with the API; its job function takes
+    the dependency hash, the payload and E2E_* inputs by suffix."""
     require_e2e_tools()
     python = require_interpreter(INTERPRETER)
     pip_cache = tmp_path / "pip-cache"
     session = new_session(tmp_path / "act", home=tmp_path / "home", pip_cache=pip_cache)
     api.on_delete = delete_in_act(session)
 
-    def job(deps: str, payload: str) -> ActRun:
+    def job(deps: str, payload: str, **inputs: str) -> ActRun:
         return pip_run(
             session,
             python=python,
@@ -503,9 +505,20 @@ def test_an_entry_with_this_key_saved_after_the_restore_is_not_deleted(
             payload=payload,
             index=index,
             clear=pip_cache,
-            env=api_env(api, BALLAST_FILES=BALLAST, DELETE_STALE_ENTRIES="true"),
+            env=api_env(api, **inputs),
             extra_args=WITH_TOKEN,
         ).check()
+
+    return session, job
+
+
+def test_an_entry_with_this_key_saved_after_the_restore_is_not_deleted(
+    tmp_path: Path, index: LocalIndex, api: GitHubApiServer
+) -> None:
+    session, pip_job = pip_jobs(tmp_path, index, api)
+
+    def job(deps: str, payload: str) -> ActRun:
+        return pip_job(deps, payload, BALLAST_FILES=BALLAST, DELETE_STALE_ENTRIES="true")
 
     api.entries = api_entries(session)
     first = job("deps-1", "first")
@@ -547,24 +560,7 @@ def test_an_entry_with_this_key_saved_after_the_restore_is_not_deleted(
 def test_an_exact_hit_deletes_exactly_the_superseded_entries_only_with_the_input(
     tmp_path: Path, index: LocalIndex, api: GitHubApiServer
 ) -> None:
-    require_e2e_tools()
-    python = require_interpreter(INTERPRETER)
-    pip_cache = tmp_path / "pip-cache"
-    session = new_session(tmp_path / "act", home=tmp_path / "home", pip_cache=pip_cache)
-    api.on_delete = delete_in_act(session)
-
-    def job(deps: str, payload: str, **inputs: str) -> ActRun:
-        return pip_run(
-            session,
-            python=python,
-            dependency_hash=deps,
-            payload=payload,
-            index=index,
-            clear=pip_cache,
-            env=api_env(api, **inputs),
-            extra_args=WITH_TOKEN,
-        ).check()
-
+    session, job = pip_jobs(tmp_path, index, api)
     old = job("deps-1", "deps-1 job")
     job("deps-2", "deps-2 job")
     old_key = old.output(CPD_STEP, "cache-key-for-dependencies")
