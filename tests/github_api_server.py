@@ -1,10 +1,15 @@
 """A local stand-in for GitHub's REST API cache endpoints, kept honest by GitHub's own description.
 
 ``GitHubApiServer`` serves ``GET /repos/{owner}/{repo}/actions/caches`` (key-prefix and ref
-filters, sorting, GitHub's paging with a ``Link`` header) and ``.../actions/cache/usage`` on
-127.0.0.1, for tests and for workflows run under act (point ``GITHUB_API_URL`` at
-``base_url``). It can answer with an error status (403, 404, 429, with any headers), wait before
-answering, trickle its body, or send a body given verbatim.
+filters, sorting, GitHub's paging with a ``Link`` header), ``.../actions/cache/usage`` and the
+two deletions, ``DELETE .../actions/caches/{cache_id}`` (204, or 404 for an entry it does not
+hold) and ``DELETE .../actions/caches?key=&ref=`` (every entry of that exact key, in that ref
+when given; 200 listing them, or 404 when there is none) on 127.0.0.1, for tests and for
+workflows run under act (point ``GITHUB_API_URL`` at ``base_url``). A deleted entry leaves
+``entries`` and goes to ``deleted``, and ``on_delete`` (when set) is called with it: the e2e
+tests use that to delete it from act's cache server too. It can answer with an error status
+(403, 404, 429, with any headers), wait before answering, trickle its body, or send a body given
+verbatim.
 
 Every request it receives and every response it sends is validated against the OpenAPI
 description of ``@octokit/openapi`` (see ``github_openapi``); each violation is collected in
@@ -25,7 +30,7 @@ import json
 import math
 import threading
 import urllib.parse
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +39,8 @@ from typing import Any
 
 from tests.github_openapi import (
     CACHE_USAGE,
+    DELETE_CACHE_BY_ID,
+    DELETE_CACHES_BY_KEY,
     LIST_CACHES,
     Operation,
     documented_default,
@@ -65,11 +72,12 @@ def cache_entry(
     last_accessed: datetime | None = None,
     created: datetime | None = None,
     version: str = "a" * 64,
+    entry_id: int | None = None,
 ) -> dict[str, Any]:
     """One ``actions_caches`` item shaped as the API sends it."""
     last_accessed = last_accessed or datetime.now(timezone.utc)
     return {
-        "id": next(_next_id),
+        "id": next(_next_id) if entry_id is None else entry_id,
         "ref": ref,
         "key": key,
         "version": version,
@@ -87,6 +95,7 @@ class RecordedRequest:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
+    operation_id: str = ""
 
 
 @dataclass
@@ -123,6 +132,10 @@ class GitHubApiServer:
         self.usage = usage
         # When set, requests must carry ``Authorization: Bearer <token>`` (else 401).
         self.token = token
+        self.deleted: list[dict[str, Any]] = []
+        self.on_delete: Callable[[dict[str, Any]], None] | None = None
+        # Called with each request received, before it is answered (a test's doings "meanwhile").
+        self.on_request: Callable[[RecordedRequest], None] | None = None
         self.failures: dict[str, Failure] = {}
         self.bodies: dict[str, object] = {}
         self.delay = 0.0
@@ -204,8 +217,11 @@ class GitHubApiServer:
 
     def requests_for(self, operation: str) -> list[RecordedRequest]:
         """The requests recorded for one operation."""
-        suffix = "/actions/caches" if operation == LIST_CACHES else "/actions/cache/usage"
-        return [request for request in self.requests if request.path.endswith(suffix)]
+        return [request for request in self.requests if request.operation_id == operation]
+
+    def deletions(self) -> list[RecordedRequest]:
+        """The DELETE requests received, in order."""
+        return [request for request in self.requests if request.method == "DELETE"]
 
     # -- answers -----------------------------------------------------------------------------
 
@@ -258,6 +274,34 @@ class GitHubApiServer:
                 links.append(f'<{url}>; rel="{relation}"')
         return {"Link": ", ".join(links)} if links else {}
 
+    def _delete(
+        self, operation: Operation, path_parameters: dict[str, str], query: dict[str, list[str]]
+    ) -> tuple[int, object]:
+        """Remove what a deletion names: (204, None), (200, the list deleted) or (404, ...)."""
+        if operation.operation_id == DELETE_CACHE_BY_ID:
+            wanted = str(path_parameters.get("cache_id"))
+            gone = [entry for entry in self.entries if str(entry.get("id")) == wanted]
+        else:
+            key = (query.get("key") or [""])[0]
+            refs = query.get("ref")
+            ref = refs[0] if refs else None
+            gone = [
+                entry
+                for entry in self.entries
+                if entry.get("key") == key and (ref is None or entry.get("ref") == ref)
+            ]
+        if not gone:
+            return 404, None
+        with self._lock:
+            self.entries = [entry for entry in self.entries if entry not in gone]
+            self.deleted.extend(gone)
+        for entry in gone:
+            if self.on_delete is not None:
+                self.on_delete(entry)
+        if operation.operation_id == DELETE_CACHE_BY_ID:
+            return 204, None
+        return 200, {"total_count": len(gone), "actions_caches": gone}
+
     def _usage(self) -> dict[str, Any]:
         if self.usage is not None:
             return self.usage
@@ -281,20 +325,29 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server.api  # type: ignore[attr-defined, no-any-return]
 
     def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    def _serve(self, method: str) -> None:
         api = self.api
         parsed = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
         headers = {name.lower(): value for name, value in self.headers.items()}
-        request = RecordedRequest("GET", parsed.path, query, headers)
-        matched = match_operation(parsed.path)
+        matched = match_operation(parsed.path, method)
         if matched is None:
-            api._record(request, [f"request: GET {parsed.path} is not an operation it serves"])
+            request = RecordedRequest(method, parsed.path, query, headers)
+            api._record(request, [f"request: {method} {parsed.path} is not an operation it serves"])
             self._send_raw(404, {}, json.dumps({"message": "Not Found"}).encode())
             return
         operation, path_parameters = matched
+        request = RecordedRequest(method, parsed.path, query, headers, operation.operation_id)
         errors = request_errors(operation, path_parameters, query)
         errors += _header_errors(headers)
         api._record(request, errors)
+        if api.on_request is not None:
+            api.on_request(request)
         if api._stopping.wait(api.delay):
             return
         owner_repo = f"{path_parameters['owner']}/{path_parameters['repo']}"
@@ -312,13 +365,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(operation, failure.status, failure.headers, body)
             return
         extra: dict[str, str] = {}
+        status = 200
         if operation.operation_id in api.bodies:
             body = api.bodies[operation.operation_id]
         elif operation.operation_id == LIST_CACHES:
             body, extra = api._listing(query, operation, parsed.path)
+        elif operation.operation_id in (DELETE_CACHE_BY_ID, DELETE_CACHES_BY_KEY):
+            status, body = api._delete(operation, path_parameters, query)
+            if status == 404:
+                body = {
+                    "message": _MESSAGES[404],
+                    "documentation_url": "https://docs.github.com/rest/actions/cache",
+                    "status": "404",
+                }
         else:
             body = api._usage()
-        self._answer(operation, 200, extra, body)
+        self._answer(operation, status, extra, body)
 
     def _answer(
         self, operation: Operation, status: int, headers: dict[str, str], body: object
@@ -327,7 +389,7 @@ class _Handler(BaseHTTPRequestHandler):
         errors = response_errors(operation, status, headers, body)
         with api._lock:
             api.validation_errors.extend(errors)
-        self._send_raw(status, headers, json.dumps(body).encode())
+        self._send_raw(status, headers, b"" if body is None else json.dumps(body).encode())
 
     def _send_raw(self, status: int, headers: dict[str, str], data: bytes) -> None:
         api = self.api

@@ -40,7 +40,10 @@ DESCRIPTION = PACKAGE / "generated" / "api.github.com.json"
 
 LIST_CACHES = "actions/get-actions-cache-list"
 CACHE_USAGE = "actions/get-actions-cache-usage"
-OPERATIONS = (LIST_CACHES, CACHE_USAGE)
+DELETE_CACHE_BY_ID = "actions/delete-actions-cache-by-id"
+DELETE_CACHES_BY_KEY = "actions/delete-actions-cache-by-key"
+OPERATIONS = (LIST_CACHES, CACHE_USAGE, DELETE_CACHE_BY_ID, DELETE_CACHES_BY_KEY)
+METHODS = ("get", "delete")
 # The operations document only their 200 answer; GitHub's error bodies everywhere else in the
 # description (its "forbidden", "not_found"... responses) use this schema.
 ERROR_SCHEMA = "basic-error"
@@ -139,9 +142,10 @@ def strict_schema(schema: Any) -> Any:
 
 @dataclass(frozen=True)
 class Operation:
-    """One GET operation: its path template, parameters and documented responses."""
+    """One operation: its method, path template, parameters and documented responses."""
 
     operation_id: str
+    method: str  # upper case, as in a request line
     path_template: str
     parameters: tuple[dict[str, Any], ...]
     responses: dict[str, Any]
@@ -167,15 +171,17 @@ def load_description() -> Description:
     document = json.loads(ensure_installed().read_text(encoding="utf-8"))
     operations = {}
     for path, methods in document["paths"].items():
-        operation = methods.get("get")
-        if operation and operation.get("operationId") in OPERATIONS:
-            operation_id = operation["operationId"]
-            operations[operation_id] = Operation(
-                operation_id=operation_id,
-                path_template=path,
-                parameters=tuple(_resolve(operation.get("parameters", []), document)),
-                responses=_resolve(operation["responses"], document),
-            )
+        for method in METHODS:
+            operation = methods.get(method)
+            if operation and operation.get("operationId") in OPERATIONS:
+                operation_id = operation["operationId"]
+                operations[operation_id] = Operation(
+                    operation_id=operation_id,
+                    method=method.upper(),
+                    path_template=path,
+                    parameters=tuple(_resolve(operation.get("parameters", []), document)),
+                    responses=_resolve(operation["responses"], document),
+                )
     missing = set(OPERATIONS) - set(operations)
     if missing:
         raise OpenApiMissing(f"the description has no operation {sorted(missing)}")
@@ -208,11 +214,11 @@ def schema_errors(instance: object, schema: Mapping[str, Any], where: str) -> li
     ]
 
 
-def match_operation(path: str) -> tuple[Operation, dict[str, str]] | None:
-    """The operation whose path template matches ``path``, and the path parameters."""
+def match_operation(path: str, method: str = "GET") -> tuple[Operation, dict[str, str]] | None:
+    """The operation of ``method`` whose path template matches ``path``, and the path parameters."""
     for operation in load_description().operations.values():
         match = operation.path_pattern().fullmatch(path)
-        if match:
+        if match and operation.method == method.upper():
             return operation, match.groupdict()
     return None
 
@@ -227,12 +233,13 @@ def _coerce(value: str, schema: Mapping[str, Any]) -> object:
 def request_errors(
     operation: Operation, path_parameters: Mapping[str, str], query: Mapping[str, list[str]]
 ) -> list[str]:
-    """Every way a GET request breaks the operation's documented parameters."""
+    """Every way a request breaks the operation's documented parameters."""
     errors = []
     documented = {(p["in"], p["name"]): p for p in operation.parameters}
     for (location, name), parameter in documented.items():
         if location == "path":
-            value: object = path_parameters.get(name)
+            raw = path_parameters.get(name)
+            value: object = None if raw is None else _coerce(raw, parameter["schema"])
         elif location == "query":
             values = query.get(name)
             if values is None:
@@ -258,7 +265,11 @@ def request_errors(
 def response_errors(
     operation: Operation, status: int, headers: Mapping[str, str], body: object
 ) -> list[str]:
-    """Every way a response breaks the description (documented 200, or a basic error)."""
+    """Every way a response breaks the description (a documented answer, or a basic error).
+
+    ``body`` None stands for an empty body, which only an answer documented without one may
+    have (``204``).
+    """
     documented = operation.responses.get(str(status))
     if documented is None:
         if status < 400:
@@ -266,8 +277,12 @@ def response_errors(
         return schema_errors(body, load_description().error_schema, f"response {status} body")
     content = documented.get("content", {}).get("application/json")
     errors = []
-    if content is None:
+    if content is None and body is None:
+        pass  # documented without a body, sent without one
+    elif content is None:
         errors.append(f"response: {status} has no JSON body documented")
+    elif body is None:
+        errors.append(f"response: {status} must have a JSON body")
     else:
         errors += schema_errors(body, content["schema"], f"response {status} body")
     lowered = {name.lower(): value for name, value in headers.items()}

@@ -19,7 +19,11 @@ import pytest
 from cache_python_deps.cache_entries import (
     MAX_RESPONSE_BYTES,
     PER_PAGE,
+    CacheListing,
+    Doomed,
     Lookup,
+    Tidy,
+    clock_offset,
     has_next_page,
     look_up_caches,
     parse_entry,
@@ -33,6 +37,8 @@ from tests.github_api_server import (
 )
 from tests.github_openapi import (
     CACHE_USAGE,
+    DELETE_CACHE_BY_ID,
+    DELETE_CACHES_BY_KEY,
     LIST_CACHES,
     documented_default,
     load_description,
@@ -258,6 +264,37 @@ def test_a_request_the_description_does_not_allow_fails_validation() -> None:
         server.assert_valid()
 
 
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("caches", "query parameter key is required"),  # a deletion by key without its key
+        ("caches/twelve", "request path cache_id"),  # an id that is no integer
+        ("caches/12?ref=refs/heads/main", "ref is not documented"),  # by id takes no ref
+    ],
+)
+def test_a_deletion_the_description_does_not_allow_fails_validation(
+    path: str, expected: str
+) -> None:
+    with GitHubApiServer() as server:
+        url = f"{server.base_url}/repos/{DEFAULT_REPOSITORY}/actions/{path}"
+        request = urllib.request.Request(url, method="DELETE", headers=_HEADERS)
+        with (
+            contextlib.suppress(urllib.error.HTTPError),
+            urllib.request.urlopen(request, timeout=5),
+        ):
+            pass
+    assert expected in "\n".join(server.validation_errors)
+    with pytest.raises(AssertionError):
+        server.assert_valid()
+
+
+_HEADERS = {
+    "Accept": "application/vnd.github+json",
+    "X-GitHub-Api-Version": "2022-11-28",
+    "User-Agent": "test",
+}
+
+
 def test_an_oversized_answer_is_refused() -> None:
     with GitHubApiServer(token=TOKEN) as server:
         padding = "y" * MAX_RESPONSE_BYTES
@@ -361,10 +398,14 @@ def test_the_link_header_announces_the_next_page(header: str | None, expected: b
 def test_the_server_plays_the_operations_of_the_installed_description() -> None:
     description = load_description()
     assert description.version == locked_version()
-    paths = {op.operation_id: op.path_template for op in description.operations.values()}
+    paths = {
+        op.operation_id: (op.method, op.path_template) for op in description.operations.values()
+    }
     assert paths == {
-        LIST_CACHES: "/repos/{owner}/{repo}/actions/caches",
-        CACHE_USAGE: "/repos/{owner}/{repo}/actions/cache/usage",
+        LIST_CACHES: ("GET", "/repos/{owner}/{repo}/actions/caches"),
+        CACHE_USAGE: ("GET", "/repos/{owner}/{repo}/actions/cache/usage"),
+        DELETE_CACHE_BY_ID: ("DELETE", "/repos/{owner}/{repo}/actions/caches/{cache_id}"),
+        DELETE_CACHES_BY_KEY: ("DELETE", "/repos/{owner}/{repo}/actions/caches"),
     }
 
 
@@ -389,3 +430,88 @@ def test_the_server_pages_by_the_documented_default_when_not_asked(
     assert body["total_count"] == 45
     assert 'rel="next"' in link
     assert 'rel="last"' in link
+
+
+# -- the server's clock and deletions --------------------------------------------------------
+
+
+def test_the_servers_clock_is_read_from_the_listings_date_header(server: GitHubApiServer) -> None:
+    lookup = look_up(server)
+    assert lookup.clock_offset is not None
+    # The same machine's clock: only the Date header's whole seconds and the trip apart.
+    assert timedelta(seconds=-2) < lookup.clock_offset <= timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("Tue, 01 Dec 2026 12:00:05 GMT", timedelta(seconds=5)),
+        ("Tue, 01 Dec 2026 11:58:00 GMT", timedelta(minutes=-2)),
+        (None, None),
+        ("", None),
+        ("yesterday", None),
+        ("Tue, 01 Dec 2026 12:00:05", None),  # no zone: no clock
+    ],
+)
+def test_the_clock_offset_of_a_date_header(header: str | None, expected: timedelta | None) -> None:
+    assert clock_offset(header, NOW) == expected
+
+
+def doom_all(listing: CacheListing, _clock: timedelta | None) -> list[Doomed]:
+    return [Doomed(entry, ("test",)) for entry in listing.entries]
+
+
+def test_a_dry_run_plans_and_deletes_nothing(server: GitHubApiServer) -> None:
+    server.entries = entries(3)
+    lookup = look_up(server, tidy=Tidy(doom_all, dry_run=True))
+    assert len(lookup.planned) == 3
+    assert lookup.deletions == ()
+    assert server.deletions() == []
+    assert lookup.usage is not None
+
+
+def test_deletions_stop_at_the_plans_limit_and_the_usage_is_read_after(
+    server: GitHubApiServer,
+) -> None:
+    server.entries = entries(5)
+    lookup = look_up(server, tidy=Tidy(doom_all, limit=2))
+    assert [item.deleted for item in lookup.deletions] == [True, True]
+    assert len(server.entries) == 3
+    assert lookup.usage is not None and lookup.usage.active_caches_count == 3
+    assert [r.operation_id for r in server.requests][-1] == CACHE_USAGE
+
+
+def test_a_deletion_by_key_must_answer_with_a_cache_list(server: GitHubApiServer) -> None:
+    server.entries = entries(1)
+    server.send_body(DELETE_CACHES_BY_KEY, {"total_count": "one"})
+    lookup = look_up(server, tidy=Tidy(doom_all, by_key=True))
+    assert lookup.deletions == ()
+    assert lookup.not_deleted is not None
+    assert lookup.not_deleted.startswith("the API answered a deletion unexpectedly")
+    server.validation_errors.clear()  # the malformed body was this test's own
+
+
+def test_a_plan_that_fails_is_a_reason_not_an_exception(server: GitHubApiServer) -> None:
+    def broken(listing: CacheListing, _clock: timedelta | None) -> list[Doomed]:
+        raise KeyError("bug")
+
+    lookup = look_up(server, tidy=Tidy(broken))
+    assert lookup.problem == "unexpected KeyError"
+    assert server.deletions() == []
+
+
+def test_a_ref_filter_lists_only_that_refs_entries_over_every_page(
+    server: GitHubApiServer,
+) -> None:
+    server.entries = [
+        cache_entry(KEY.format(f"dep{i}"), ref="refs/pull/7/merge" if i % 2 else "refs/heads/main")
+        for i in range(250)
+    ]
+    lookup = look_up(server, ref="refs/pull/7/merge", sort="created_at")
+    assert lookup.listing is not None
+    assert len(lookup.listing.entries) == lookup.listing.total_count == 125
+    assert {entry.ref for entry in lookup.listing.entries} == {"refs/pull/7/merge"}
+    requests = server.requests_for(LIST_CACHES)
+    assert [request.query["page"] for request in requests] == [["1"], ["2"]]
+    assert all(request.query["ref"] == ["refs/pull/7/merge"] for request in requests)
+    assert all(request.query["sort"] == ["created_at"] for request in requests)

@@ -8,12 +8,14 @@ import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from cache_python_deps.cli import main, repository_from_remote
 from tests.github_api_server import DEFAULT_REPOSITORY, GitHubApiServer, api_server, cache_entry
+from tests.github_openapi import DELETE_CACHES_BY_KEY, LIST_CACHES
 
 TOKEN = "ghp_CliTokenMustNeverShow0000"
 PIP_312 = "cpd-2-linux-ubuntu24.04-x86_64-64bit-glibc2.39-cpython-cp312-3.12-pip.2-tool-0a1b2c"
@@ -233,3 +235,139 @@ def test_entries_as_a_real_process(workdir: Path, server: GitHubApiServer) -> No
     assert f"{PIP_312} | refs/heads/main (readable)" in completed.stdout
     assert "9 days ago: evicted after 7 days unused" in completed.stdout
     assert TOKEN not in completed.stdout + completed.stderr
+
+
+# -- entries --delete / --delete-stale-entries / --dry-run -----------------------------------
+
+PR_REF = "refs/pull/42/merge"
+PREFIX_312 = PIP_312.rsplit("-", 1)[0] + "-"
+
+
+def pull_request_entries() -> list[dict[str, Any]]:
+    """A closed pull request's entries, and others that must stay."""
+    now = datetime.now(timezone.utc)
+    return [
+        cache_entry(PIP_312, ref=PR_REF, created=now - timedelta(days=2)),
+        cache_entry(PREFIX_312 + "newer", ref=PR_REF, created=now - timedelta(days=1)),
+        cache_entry(PIP_313, ref=PR_REF, created=now - timedelta(days=3)),
+        cache_entry(PIP_312, ref="refs/heads/main", created=now - timedelta(days=9)),
+        cache_entry("setup-python-Linux-x64-pip-0123", ref=PR_REF),
+    ]
+
+
+def test_entries_delete_removes_every_entry_of_the_action_in_the_ref(
+    workdir: Path, server: GitHubApiServer
+) -> None:
+    server.entries = pull_request_entries()
+    kept = [server.entries[3], server.entries[4]]
+    code, out, err = invoke("entries", "--ref", PR_REF, "--delete", env=api_environment(server))
+    assert code == 0, err
+    assert server.entries == kept
+    deletions = server.requests_for(DELETE_CACHES_BY_KEY)
+    assert sorted(request.query["key"][0] for request in deletions) == sorted(
+        [PIP_312, PREFIX_312 + "newer", PIP_313]
+    )
+    assert all(request.query["ref"] == [PR_REF] for request in deletions)
+    assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in server.requests)
+    (listing,) = server.requests_for(LIST_CACHES)
+    assert listing.query["ref"] == [PR_REF]
+    lines = out.splitlines()
+    assert lines[0] == f"ref: {PR_REF}"
+    assert f"deleted: {PIP_312} | {PR_REF} | 50 MB | an entry of {PR_REF}" in lines
+    assert "deleted 3 entries" in lines
+    assert TOKEN not in out + err
+
+
+def test_entries_dry_run_deletes_nothing_and_names_what_it_would_delete(
+    workdir: Path, server: GitHubApiServer
+) -> None:
+    server.entries = pull_request_entries()
+    before = list(server.entries)
+    code, out, err = invoke(
+        "entries", "--ref", PR_REF, "--delete", "--dry-run", env=api_environment(server)
+    )
+    assert code == 0, err
+    assert server.entries == before
+    assert server.deletions() == []
+    lines = out.splitlines()
+    would = [line for line in lines if line.startswith("would delete: ")]
+    assert [line.split(" | ")[0].removeprefix("would delete: ") for line in would] == [
+        before[0]["key"],
+        before[1]["key"],
+        before[2]["key"],
+    ]
+    assert "dry run: 3 entries would be deleted" in lines
+
+
+def test_entries_delete_stale_entries_keeps_each_prefixs_newest(
+    workdir: Path, server: GitHubApiServer
+) -> None:
+    server.entries = pull_request_entries()
+    stale = server.entries[0]
+    code, out, err = invoke(
+        "entries", "--ref", PR_REF, "--delete-stale-entries", env=api_environment(server)
+    )
+    assert code == 0, err
+    assert [entry["id"] for entry in server.deleted] == [stale["id"]]
+    (request,) = server.deletions()
+    assert request.path == f"/repos/{DEFAULT_REPOSITORY}/actions/caches/{stale['id']}"
+    assert f"deleted: {PIP_312} | {PR_REF} | 50 MB | superseded by {PREFIX_312}newer" in out
+
+
+def test_entries_delete_stale_entries_dry_run_takes_the_ref_from_github_ref(
+    workdir: Path, server: GitHubApiServer
+) -> None:
+    server.entries = pull_request_entries()
+    environment = api_environment(server, GITHUB_REF=PR_REF)
+    code, out, _ = invoke("entries", "--delete-stale-entries", "--dry-run", env=environment)
+    assert code == 0
+    assert server.deletions() == []
+    assert out.splitlines()[-1] == "dry run: 1 entry would be deleted"
+
+
+def test_entries_delete_refused_is_one_line_and_exit_1(
+    workdir: Path, server: GitHubApiServer
+) -> None:
+    server.entries = pull_request_entries()
+    server.fail(403, operations=(DELETE_CACHES_BY_KEY,))
+    code, out, err = invoke("entries", "--ref", PR_REF, "--delete", env=api_environment(server))
+    assert code == 1
+    assert (
+        "3 entries not deleted: the token may not delete caches (403): the job needs "
+        "`permissions: actions: write`"
+    ) in out.splitlines()
+    assert len(server.deletions()) == 1  # a refusal stops the rest
+    assert err == "cache-python-deps: error: some entries were not deleted (see above)\n"
+
+
+def test_entries_delete_of_an_entry_already_gone_is_no_failure(
+    workdir: Path, server: GitHubApiServer
+) -> None:
+    server.entries = pull_request_entries()[:1]
+    server.fail(404, operations=(DELETE_CACHES_BY_KEY,))
+    code, out, _ = invoke("entries", "--ref", PR_REF, "--delete", env=api_environment(server))
+    assert code == 0
+    assert f"not deleted: {PIP_312}: already gone (404)" in out.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ("--delete",),
+            "--delete needs --ref REF: the ref whose entries go (e.g. refs/pull/42/merge)",
+        ),
+        (
+            ("--ref", PR_REF, "--delete", "--delete-stale-entries"),
+            "--delete and --delete-stale-entries exclude each other: pick one",
+        ),
+        (("--dry-run",), "--dry-run goes with --delete or --delete-stale-entries"),
+    ],
+)
+def test_entries_deletion_options_are_checked_first(
+    workdir: Path, server: GitHubApiServer, arguments: tuple[str, ...], message: str
+) -> None:
+    code, _, err = invoke("entries", *arguments, env=api_environment(server))
+    assert code == 1
+    assert err == f"cache-python-deps: error: {message}\n"
+    assert server.requests == []

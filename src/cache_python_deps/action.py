@@ -25,6 +25,7 @@ from typing import TextIO
 
 from cache_python_deps import github
 from cache_python_deps.engine import Request, Result, run
+from cache_python_deps.failed_restore import directory_state
 from cache_python_deps.github import TITLE, StepIO
 from cache_python_deps.keys import CacheKind
 from cache_python_deps.policy import CachingDecision, UnstableAbiPolicy, decide_caching
@@ -38,7 +39,7 @@ from cache_python_deps.step import InputError, choice, flag, run_step
 from cache_python_deps.tools import TOOL_NAMES
 
 # Outputs for the action's own later steps, not worth a log line.
-_INTERNAL_OUTPUTS = frozenset({"record", "action-python"})
+_INTERNAL_OUTPUTS = frozenset({"record", "action-python", "directory-before"})
 
 
 def home_directory(environ: Mapping[str, str]) -> Path | None:
@@ -100,6 +101,8 @@ def _compute_and_report(step: StepIO) -> None:
     )
     cache_on_release_events = flag(environ, "CPD_CACHE_ON_RELEASE_EVENTS")
     save_cache = flag(environ, "CPD_SAVE_CACHE", default=True)
+    # Read by the record step; refused here, with the other inputs, when it is no boolean.
+    flag(environ, "CPD_DELETE_STALE_ENTRIES")
     if step.output_path is None:
         raise github.OutputError(github.NO_OUTPUT_FILE)
     result = run(request_from_environment(environ))
@@ -119,6 +122,8 @@ def _compute_and_report(step: StepIO) -> None:
     outputs = github_outputs(result, decision, record=_record_json(result, environ))
     # The later steps of this action start this same Python first (see action/run.sh).
     outputs["action-python"] = sys.executable
+    # Before the restore: the record step tells from it what a failed restore left.
+    outputs["directory-before"] = directory_state(result.cache_directory).value
     shown = {name: value for name, value in outputs.items() if name not in _INTERNAL_OUTPUTS}
     github.group(step.stdout, TITLE, [f"{name}: {value}" for name, value in shown.items()])
     step.write_outputs(outputs)

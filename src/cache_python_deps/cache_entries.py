@@ -1,9 +1,15 @@
-"""Read the repository's cache entries and cache usage from the GitHub REST API (stdlib only).
+"""Read, and delete, the repository's cache entries through the GitHub REST API (stdlib only).
 
-Two endpoints: ``GET /repos/{owner}/{repo}/actions/caches`` (filtered by key prefix, sorted by
-last use, newest first, paged) and ``GET /repos/{owner}/{repo}/actions/cache/usage``.
+Endpoints: ``GET /repos/{owner}/{repo}/actions/caches`` (filtered by key prefix and ref, sorted,
+paged), ``GET /repos/{owner}/{repo}/actions/cache/usage``, and the two deletions,
+``DELETE .../actions/caches/{cache_id}`` (one entry) and ``DELETE .../actions/caches?key=&ref=``
+(every entry of an exact key in a ref; the answer lists them).
 
-This runs in the action after a cache miss, where it must never slow the job down nor fail it:
+A lookup may carry a ``Tidy``: a pure plan that picks, from the listing, the entries to delete.
+They are deleted (at most ``Tidy.limit``) after the listing and before the usage is read, so the
+usage is the one after; all of it within the lookup's one deadline.
+
+This runs in the action after the restore, where it must never slow the job down nor fail it:
 
 - one deadline (about two seconds) covers every request together, paging included; a worker
   thread holds the requests, so even a server that trickles bytes cannot hold the caller longer;
@@ -12,7 +18,9 @@ This runs in the action after a cache miss, where it must never slow the job dow
 - every failure (no permission, no such endpoint on GHES, rate limits, timeouts, network errors,
   malformed bodies) becomes a short plain reason in the result, never an exception;
 - the token travels only in the ``Authorization`` header: it is never logged, never part of a
-  reason, and never sent after a redirect (redirects are not followed).
+  reason, and never sent after a redirect (redirects are not followed);
+- the server's clock is read from the listing's ``Date`` header (``Lookup.clock_offset``), so
+  that a time taken on the runner can be compared with the API's ``created_at``.
 """
 
 from __future__ import annotations
@@ -22,8 +30,8 @@ import re
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Final, TypeVar
 
@@ -34,6 +42,8 @@ if TYPE_CHECKING:  # the HTTP modules load only when a request is made (see _Cli
 DEFAULT_TIMEOUT: Final = 2.0
 DEFAULT_MAX_PAGES: Final = 3
 PER_PAGE: Final = 100
+# Most deletions one lookup makes unless its Tidy says otherwise.
+DEFAULT_MAX_DELETIONS: Final = 20
 API_VERSION: Final = "2022-11-28"
 # 100 entries are about 40 KB of JSON; anything far larger is not a real answer.
 MAX_RESPONSE_BYTES: Final = 1024 * 1024
@@ -89,12 +99,60 @@ class CacheListing:
 
 
 @dataclass(frozen=True)
+class Doomed:
+    """An entry a plan chose to delete, and why: a phrase (see ``miss_report.Phrase``) of our
+    words, and untrusted values kept apart until rendered."""
+
+    entry: CacheEntry
+    why: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """One deletion tried: ``problem`` is None when the API deleted the entry."""
+
+    doomed: Doomed
+    problem: str | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.problem is None
+
+
+# A plan: the listing and the server clock's offset from this machine's in, what to delete out.
+Plan = Callable[[CacheListing, timedelta | None], Sequence[Doomed]]
+
+
+@dataclass(frozen=True)
+class Tidy:
+    """What to delete after the listing: ``plan`` picks, at most ``limit`` go.
+
+    ``dry_run`` deletes nothing (the plan's choice is still reported); ``by_key`` deletes with
+    ``DELETE ?key=&ref=`` (every entry of that key in that ref) instead of one entry by id.
+    """
+
+    plan: Plan
+    limit: int = DEFAULT_MAX_DELETIONS
+    dry_run: bool = False
+    by_key: bool = False
+
+
+@dataclass(frozen=True)
 class Lookup:
-    """What the API said: a listing and the usage when it answered, else a plain reason."""
+    """What the API said: a listing and the usage when it answered, else a plain reason.
+
+    With a ``Tidy``: ``planned`` is what its plan chose (cut to its limit), ``deletions`` what
+    was tried (empty for a dry run), and ``not_deleted`` says in one line why the planned entries
+    after the last deletion tried were not (a refusal, the deadline).
+    """
 
     listing: CacheListing | None
     usage: CacheUsage | None
     problem: str | None
+    clock_offset: timedelta | None = None
+    planned: tuple[Doomed, ...] = ()
+    deletions: tuple[Deletion, ...] = ()
+    not_deleted: str | None = None
 
 
 class ApiProblem(Exception):
@@ -241,25 +299,58 @@ def _opener() -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(NoRedirect())
 
 
-def _http_reason(error: urllib.error.HTTPError) -> str:
+# Why a refusal stops every further deletion: the next one would be refused alike.
+_STOPS_DELETING: Final = frozenset({401, 403, 429})
+ALREADY_GONE: Final = "already gone (404)"
+
+
+def _http_reason(error: urllib.error.HTTPError, method: str = "GET") -> str:
     status = error.code
     headers = error.headers
     remaining = headers.get("x-ratelimit-remaining") if headers else None
     retry_after = headers.get("retry-after") if headers else None
     if status == 429 or (status == 403 and (remaining == "0" or retry_after is not None)):
         return "the GitHub API rate limit is exhausted for this token; try again later"
-    if status == 401:
-        return "the token was refused (401): it is missing, expired or invalid"
-    if status == 403:
-        return "the token may not list caches (403): the job needs `permissions: actions: read`"
-    if status == 404:
-        return (
-            "the cache API was not found (404): GitHub Enterprise Server without it, "
-            "or a repository this token cannot see"
-        )
+    reasons = _DELETE_REASONS if method == "DELETE" else _REASONS
+    if status in reasons:
+        return reasons[status]
     if 300 <= status < 400:
         return f"the API redirected ({status}); redirects are not followed"
     return f"the API answered HTTP {status}"
+
+
+_REASONS: Final = {
+    401: "the token was refused (401): it is missing, expired or invalid",
+    403: "the token may not list caches (403): the job needs `permissions: actions: read`",
+    404: (
+        "the cache API was not found (404): GitHub Enterprise Server without it, "
+        "or a repository this token cannot see"
+    ),
+}
+_DELETE_REASONS: Final = {
+    **_REASONS,
+    403: "the token may not delete caches (403): the job needs `permissions: actions: write`",
+    # The listing just answered for this repository: the entry went in between.
+    404: ALREADY_GONE,
+}
+
+
+class _HttpRefusal(ApiProblem):
+    """The API answered with an error status (the message is the plain reason)."""
+
+    def __init__(self, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+@dataclass
+class _Answer:
+    """A decoded answer: its JSON (None for an empty body), ``Link`` and ``Date`` headers."""
+
+    data: object
+    link: str | None = None
+    date: str | None = None
+    received: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
 
 class _Client:
@@ -279,6 +370,11 @@ class _Client:
 
     def get(self, path: str, query: Mapping[str, str | int]) -> tuple[object, str | None]:
         """The decoded JSON of ``GET <base>/<path>?<query>``, and its ``Link`` header."""
+        answer = self.send("GET", path, query)
+        return answer.data, answer.link
+
+    def send(self, method: str, path: str, query: Mapping[str, str | int]) -> _Answer:
+        """``<method> <base>/<path>?<query>``: the decoded answer (None for an empty body)."""
         import http.client  # noqa: PLC0415 - loaded by _opener already
         import urllib.error  # noqa: PLC0415
         import urllib.request  # noqa: PLC0415
@@ -286,7 +382,7 @@ class _Client:
         url = f"{self.base}/{path}"
         if query:
             url += "?" + urllib.parse.urlencode(query)
-        request = urllib.request.Request(url, method="GET")  # noqa: S310 - http(s) checked
+        request = urllib.request.Request(url, method=method)  # noqa: S310 - http(s) checked
         request.add_header("Accept", "application/vnd.github+json")
         request.add_header("X-GitHub-Api-Version", API_VERSION)
         request.add_header("User-Agent", "cache-python-deps")
@@ -295,18 +391,21 @@ class _Client:
         try:
             with self.opener.open(request, timeout=self._remaining()) as response:
                 body = self._read(response)
-                link = response.headers.get("Link")
+                answer = _Answer(None, response.headers.get("Link"), response.headers.get("Date"))
         except urllib.error.HTTPError as error:
             error.close()
-            raise ApiProblem(_http_reason(error)) from None
+            raise _HttpRefusal(_http_reason(error, method), error.code) from None
         except (TimeoutError, OSError) as error:
             raise ApiProblem(_network_reason(error)) from None
         except http.client.HTTPException:
             raise ApiProblem("the API connection broke off mid-answer") from None
+        if not body.strip():
+            return answer
         try:
-            return json.loads(body.decode("utf-8")), link
+            answer.data = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             raise ApiProblem("the API answered with a body that is not JSON") from None
+        return answer
 
     def _read(self, response: object) -> bytes:
         chunks: list[bytes] = []
@@ -338,26 +437,94 @@ def _network_reason(error: BaseException) -> str:
     return f"the API could not be reached{f': {detail}' if detail else ''}"
 
 
-def _list_entries(client: _Client, key_prefix: str, max_pages: int) -> CacheListing:
+def clock_offset(date_header: str | None, received: datetime) -> timedelta | None:
+    """How far the server's clock (an HTTP ``Date`` header) is ahead of ours; None if unknown.
+
+    ``Date`` has whole seconds and is stamped before the answer travels, so the offset comes out
+    up to a second and the network's delay too small: a time converted with it lands earlier on
+    the server's clock than it was, never later.
+    """
+    if not date_header:
+        return None
+    import email.utils  # noqa: PLC0415 - only a lookup needs it
+
+    try:
+        server_time = email.utils.parsedate_to_datetime(date_header)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if server_time.tzinfo is None:
+        return None
+    return server_time - received
+
+
+def _list_entries(
+    client: _Client,
+    key_prefix: str,
+    max_pages: int,
+    *,
+    ref: str | None = None,
+    sort: str = "last_accessed_at",
+    clock: list[timedelta | None] | None = None,
+) -> CacheListing:
     entries: list[CacheEntry] = []
     total = 0
     for page in range(1, max_pages + 1):
-        query: dict[str, str | int] = {
-            "key": key_prefix,
-            "sort": "last_accessed_at",
-            "direction": "desc",
-            "per_page": PER_PAGE,
-            "page": page,
-        }
-        data, link = client.get("caches", query)
+        query: dict[str, str | int] = {"key": key_prefix}
+        if ref is not None:
+            query["ref"] = ref
+        query.update({"sort": sort, "direction": "desc", "per_page": PER_PAGE, "page": page})
+        answer = client.send("GET", "caches", query)
+        if clock is not None and page == 1:
+            clock.append(clock_offset(answer.date, answer.received))
         try:
-            total, page_entries = parse_listing_page(data)
+            total, page_entries = parse_listing_page(answer.data)
         except ValueError as error:
             raise ApiProblem(f"the API answered with an unexpected cache list ({error})") from None
         entries.extend(page_entries)
-        if not page_entries or not has_next_page(link) or len(entries) >= total:
+        if not page_entries or not has_next_page(answer.link) or len(entries) >= total:
             break
     return CacheListing(entries=tuple(entries), total_count=max(total, len(entries)))
+
+
+def _delete(client: _Client, doomed: Sequence[Doomed], by_key: bool) -> tuple[Deletion, ...]:
+    """Delete ``doomed`` in order; stops at a refusal that would refuse the rest (raised)."""
+    done: list[Deletion] = []
+    if by_key:
+        groups: dict[tuple[str, str], list[Doomed]] = {}
+        for item in doomed:
+            groups.setdefault((item.entry.key, item.entry.ref), []).append(item)
+        batches = list(groups.items())
+    else:
+        batches = [((item.entry.key, item.entry.ref), [item]) for item in doomed]
+    for (key, ref), items in batches:
+        try:
+            if by_key:
+                answer = client.send("DELETE", "caches", {"key": key, "ref": ref})
+                try:
+                    parse_listing_page(answer.data)
+                except ValueError as error:
+                    raise ApiProblem(
+                        f"the API answered a deletion unexpectedly ({error})"
+                    ) from None
+            else:
+                client.send("DELETE", f"caches/{items[0].entry.id}", {})
+        except _HttpRefusal as refusal:
+            if refusal.status in _STOPS_DELETING:
+                raise _Stopped(str(refusal), tuple(done)) from None
+            done.extend(Deletion(item, str(refusal)) for item in items)
+            continue
+        except ApiProblem as problem:
+            raise _Stopped(str(problem), tuple(done)) from None
+        done.extend(Deletion(item) for item in items)
+    return tuple(done)
+
+
+class _Stopped(ApiProblem):
+    """Deleting stopped: the reason, and the deletions made before."""
+
+    def __init__(self, reason: str, done: tuple[Deletion, ...]) -> None:
+        super().__init__(reason)
+        self.done = done
 
 
 def _usage(client: _Client) -> CacheUsage:
@@ -397,11 +564,16 @@ def look_up_caches(
     key_prefix: str,
     timeout: float = DEFAULT_TIMEOUT,
     max_pages: int = DEFAULT_MAX_PAGES,
+    ref: str | None = None,
+    sort: str = "last_accessed_at",
+    tidy: Tidy | None = None,
 ) -> Lookup:
-    """The entries whose key starts with ``key_prefix`` (newest use first) and the usage.
+    """The entries whose key starts with ``key_prefix`` (newest first by ``sort``; only
+    ``ref``'s when given), after ``tidy``'s deletions, and the usage.
 
     Never raises for anything the network, the server or the environment does: a failure is a
-    ``Lookup`` with ``problem`` set (and whatever was read before it).
+    ``Lookup`` with ``problem`` (or, for deletions, ``not_deleted``) set, and whatever was
+    read or done before it.
     """
     try:
         base = api_base_url(api_url)
@@ -414,15 +586,44 @@ def look_up_caches(
     deadline = time.monotonic() + timeout
     client = _Client(base, repo, token or None, deadline)
     listing: list[CacheListing] = []
+    clock: list[timedelta | None] = []
+    planned: list[Doomed] = []
+    deletions: list[Deletion] = []
+    not_deleted: list[str] = []
 
     def work() -> CacheUsage:
-        listing.append(_list_entries(client, key_prefix, max_pages))
+        listing.append(
+            _list_entries(client, key_prefix, max_pages, ref=ref, sort=sort, clock=clock)
+        )
+        if tidy is not None:
+            planned.extend(tidy.plan(listing[0], clock[0] if clock else None)[: tidy.limit])
+            if planned and not tidy.dry_run:
+                try:
+                    deletions.extend(_delete(client, planned, tidy.by_key))
+                except _Stopped as stopped:
+                    deletions.extend(stopped.done)
+                    not_deleted.append(str(stopped))
         return _usage(client)
+
+    def result(usage: CacheUsage | None, problem: str | None) -> Lookup:
+        unexplained = len(planned) > len(deletions) and not (tidy and tidy.dry_run)
+        if unexplained and not not_deleted:
+            # The deadline (or a failure) came in the middle of the deletions.
+            not_deleted.append(problem or "unexpected end of the deletions")
+        return Lookup(
+            listing[0] if listing else None,
+            usage,
+            problem,
+            clock_offset=clock[0] if clock else None,
+            planned=tuple(planned),
+            deletions=tuple(deletions),
+            not_deleted=not_deleted[0] if not_deleted else None,
+        )
 
     try:
         usage = _within_deadline(work, timeout)
     except ApiProblem as problem:
-        return Lookup(listing[0] if listing else None, None, str(problem))
+        return result(None, str(problem))
     except Exception as error:  # a bug must not fail the job either
-        return Lookup(listing[0] if listing else None, None, f"unexpected {type(error).__name__}")
-    return Lookup(listing[0], usage, None)
+        return result(None, f"unexpected {type(error).__name__}")
+    return result(usage, None)

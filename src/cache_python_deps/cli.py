@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -267,18 +268,46 @@ def repository_from_remote(url: str) -> str | None:
     help="The ref whose cache scope to explain for (refs/heads/BRANCH, refs/pull/N/merge); "
     "default: GITHUB_REF, else the checkout's current branch.",
 )
+@click.option(
+    "--delete",
+    "delete_all",
+    is_flag=True,
+    help="Delete every entry of this action in --ref (which must be given), e.g. a closed pull "
+    "request's refs/pull/N/merge. Needs a token with actions: write.",
+)
+@click.option(
+    "--delete-stale-entries",
+    is_flag=True,
+    help="Delete the entries of the ref that a newer entry of the same interpreter, tool and "
+    "kind (and cache path) supersedes. Needs a token with actions: write.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="With --delete or --delete-stale-entries: name what would be deleted, delete nothing.",
+)
 @click.pass_obj
-def entries(request: Request, repository: str | None, ref: str | None) -> None:
-    """List the repository's cache entries of this action and explain the key's miss.
+def entries(
+    request: Request,
+    repository: str | None,
+    ref: str | None,
+    delete_all: bool,
+    delete_stale_entries: bool,
+    dry_run: bool,
+) -> None:
+    """List the repository's cache entries of this action and explain the key's miss; or
+    delete entries of one ref.
 
     The key is the one --print-key computes for the options before 'entries'. The token comes
-    from GH_TOKEN or GITHUB_TOKEN (it needs actions: read), the API from GITHUB_API_URL.
+    from GH_TOKEN or GITHUB_TOKEN (it needs actions: read, and actions: write to delete), the
+    API from GITHUB_API_URL.
     """
-    from datetime import datetime, timezone  # noqa: PLC0415 - only this command needs them
-
-    from cache_python_deps.cache_entries import look_up_caches  # noqa: PLC0415
-    from cache_python_deps.miss_report import LISTING_PREFIX, Scope, explain  # noqa: PLC0415
-
+    if delete_all and delete_stale_entries:
+        _fail("--delete and --delete-stale-entries exclude each other: pick one")
+    if dry_run and not (delete_all or delete_stale_entries):
+        _fail("--dry-run goes with --delete or --delete-stale-entries")
+    if delete_all and not ref:
+        _fail("--delete needs --ref REF: the ref whose entries go (e.g. refs/pull/42/merge)")
     environ = request.environ
     directory = request.project_directory
     repository = repository or repository_from_remote(
@@ -287,6 +316,25 @@ def entries(request: Request, repository: str | None, ref: str | None) -> None:
     if not repository:
         _fail("no repository: pass --repository OWNER/NAME (no GITHUB_REPOSITORY, no origin)")
         return
+    if delete_all or delete_stale_entries:
+        ref = ref or environ.get("GITHUB_REF") or _git(directory, "symbolic-ref", "-q", "HEAD")
+        if not ref:
+            _fail("no ref: pass --ref REF (no GITHUB_REF, no current branch)")
+            return
+        _delete_entries(environ, repository, ref, everything=delete_all, dry_run=dry_run)
+        return
+    _explain_entries(request, repository, ref)
+
+
+def _explain_entries(request: Request, repository: str, ref: str | None) -> None:
+    """``entries`` without deleting: the key's miss explained from the listing."""
+    from datetime import datetime, timezone  # noqa: PLC0415 - only this command needs them
+
+    from cache_python_deps.cache_entries import look_up_caches  # noqa: PLC0415
+    from cache_python_deps.miss_report import LISTING_PREFIX, Scope, explain  # noqa: PLC0415
+
+    environ = request.environ
+    directory = request.project_directory
     try:
         primary_key = run(request).keys.primary
     except (CachePythonDepsError, OSError) as error:
@@ -299,7 +347,7 @@ def entries(request: Request, repository: str | None, ref: str | None) -> None:
         default_branch=origin_head.split("/", 1)[1] if origin_head and "/" in origin_head else None,
         base_ref=environ.get("GITHUB_BASE_REF") or None,
     )
-    token = environ.get("GH_TOKEN") or environ.get("GITHUB_TOKEN") or None
+    token = _token(environ)
     lookup = look_up_caches(
         environ.get("GITHUB_API_URL"),
         repository,
@@ -308,8 +356,7 @@ def entries(request: Request, repository: str | None, ref: str | None) -> None:
         timeout=ENTRIES_TIMEOUT_SECONDS,
     )
     if lookup.listing is None:
-        hint = "" if token else " (no GH_TOKEN or GITHUB_TOKEN set)"
-        _fail(f"{lookup.problem}{hint}")
+        _fail_without_listing(lookup.problem, token)
         return
     report = explain(primary_key, scope, lookup, datetime.now(timezone.utc))
     click.echo(f"key: {primary_key}")
@@ -317,3 +364,70 @@ def entries(request: Request, repository: str | None, ref: str | None) -> None:
         click.echo(line)
     if report.notice:
         click.echo(f"notice: {report.notice}", err=True)
+
+
+def _token(environ: Mapping[str, str]) -> str | None:
+    return environ.get("GH_TOKEN") or environ.get("GITHUB_TOKEN") or None
+
+
+def _fail_without_listing(problem: str | None, token: str | None) -> None:
+    hint = "" if token else " (no GH_TOKEN or GITHUB_TOKEN set)"
+    _fail(f"{problem}{hint}")
+
+
+# A closed pull request's entries, or a ref's stale ones: more than the action deletes in a run.
+DELETE_TIMEOUT_SECONDS = 60.0
+DELETE_MAX_PAGES = 10
+
+
+def _delete_entries(
+    environ: Mapping[str, str], repository: str, ref: str, *, everything: bool, dry_run: bool
+) -> None:
+    """``entries --delete`` / ``--delete-stale-entries``: one line per entry, exit 1 on a failure
+    (an entry already gone is none)."""
+    from cache_python_deps.cache_entries import (  # noqa: PLC0415 - only this command needs them
+        ALREADY_GONE,
+        PER_PAGE,
+        CacheListing,
+        Doomed,
+        Tidy,
+        look_up_caches,
+    )
+    from cache_python_deps.github import log_text  # noqa: PLC0415
+    from cache_python_deps.miss_report import LISTING_PREFIX  # noqa: PLC0415
+    from cache_python_deps.stale_entries import (  # noqa: PLC0415
+        deletion_text_lines,
+        entries_of_ref,
+        superseded_in_ref,
+    )
+
+    limit = DELETE_MAX_PAGES * PER_PAGE
+
+    def plan(listing: CacheListing, _clock: object) -> list[Doomed]:
+        if everything:
+            return entries_of_ref(listing.entries, ref=ref, limit=limit)
+        return superseded_in_ref(listing.entries, ref=ref, limit=limit)
+
+    token = _token(environ)
+    lookup = look_up_caches(
+        environ.get("GITHUB_API_URL"),
+        repository,
+        token,
+        key_prefix=LISTING_PREFIX,
+        ref=ref,
+        sort="created_at",
+        timeout=DELETE_TIMEOUT_SECONDS,
+        max_pages=DELETE_MAX_PAGES,
+        tidy=Tidy(plan, limit=limit, dry_run=dry_run, by_key=everything),
+    )
+    if lookup.listing is None:
+        _fail_without_listing(lookup.problem, token)
+        return
+    click.echo(f"ref: {log_text(ref)}")
+    for line in deletion_text_lines(lookup, dry_run=dry_run):
+        click.echo(line)
+    failed = lookup.not_deleted or any(
+        not item.deleted and item.problem != ALREADY_GONE for item in lookup.deletions
+    )
+    if failed and not dry_run:
+        _fail("some entries were not deleted (see above)")

@@ -15,6 +15,7 @@ Everything the API returns is untrusted: refs, keys and names reach the summary 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from cache_python_deps.cache_entries import (
     CacheEntry,
     CacheUsage,
     Lookup,
+    Tidy,
     look_up_caches,
 )
 from cache_python_deps.errors import CachePythonDepsError
@@ -68,11 +70,12 @@ class Untrusted(str):
 Phrase = tuple[str, ...]
 
 
-def _markdown(phrase: Phrase) -> str:
+def phrase_markdown(phrase: Phrase) -> str:
+    """A phrase for the job summary: every untrusted part a code span."""
     return "".join(github.markdown_code(p) if isinstance(p, Untrusted) else p for p in phrase)
 
 
-def _plain(phrase: Phrase) -> str:
+def phrase_text(phrase: Phrase) -> str:
     """One inert line: every part made visible and command-free."""
     return github.log_text("".join(phrase))
 
@@ -124,6 +127,8 @@ class MissReport:
     summary_markdown: str
     notice: str | None
     text_lines: tuple[str, ...]
+    # What the API answered (None when nothing was asked), deletions included.
+    lookup: Lookup | None = None
 
 
 def _shared_components(primary: ParsedKey, other: ParsedKey) -> int:
@@ -307,8 +312,9 @@ def _exact_key_exists(nearest: Comparison, scope: Scope) -> Phrase:
     return (
         "an entry with this very key exists on ",
         Untrusted(nearest.entry.ref),
-        " but was not restored: it was saved from another cache path or with another "
-        "compression (its version differs), or by another job after this one looked",
+        " but was not restored: its archive is damaged, or it was saved from another cache "
+        "path or with another compression (its version differs), or by another job after this "
+        "one looked",
     )
 
 
@@ -366,7 +372,10 @@ def _entry_rows(comparisons: Sequence[Comparison]) -> list[tuple[Phrase, ...]]:
     return rows
 
 
-def _usage_phrase(usage: CacheUsage, limit: int) -> tuple[Phrase, bool]:
+def usage_phrase(
+    usage: CacheUsage, limit: int = DEFAULT_STORAGE_LIMIT_BYTES
+) -> tuple[Phrase, bool]:
+    """How much of the limit the repository's caches use; and whether that is near the limit."""
     used = usage.active_caches_size_in_bytes
     share = used / limit if limit else 0.0
     phrase = (
@@ -417,11 +426,11 @@ def explain(
         )
     notice = None
     if lookup.usage is not None:
-        usage_phrase, near_limit = _usage_phrase(lookup.usage, storage_limit)
-        notes.append(usage_phrase)
+        usage, near_limit = usage_phrase(lookup.usage, storage_limit)
+        notes.append(usage)
         if near_limit:
             notice = (
-                f"{_plain(usage_phrase)}: GitHub evicts the least recently used entries "
+                f"{phrase_text(usage)}: GitHub evicts the least recently used entries "
                 "beyond the limit"
             )
     elif lookup.problem:
@@ -445,21 +454,21 @@ def _render(
 ) -> MissReport:
     # Our own words always come first: a sentence in the summary starts with a capital.
     sentence = (headline[0][:1].upper() + headline[0][1:], *headline[1:])
-    markdown = [SUMMARY_TITLE, "", _markdown(sentence)]
+    markdown = [SUMMARY_TITLE, "", phrase_markdown(sentence)]
     if primary_key:
-        markdown += ["", _markdown(("This job's key: ", Untrusted(primary_key)))]
-    text = [f"why no exact hit: {_plain(headline)}"]
+        markdown += ["", phrase_markdown(("This job's key: ", Untrusted(primary_key)))]
+    text = [f"why no exact hit: {phrase_text(headline)}"]
     if rows:
         markdown += ["", "| " + " | ".join(_HEADERS) + " |", "|" + " --- |" * len(_HEADERS)]
         for row in rows:
-            markdown.append("| " + " | ".join(_markdown(cell) for cell in row) + " |")
-            text.append("  " + " | ".join(_plain(cell) for cell in row))
+            markdown.append("| " + " | ".join(phrase_markdown(cell) for cell in row) + " |")
+            text.append("  " + " | ".join(phrase_text(cell) for cell in row))
     if notes:
         markdown.append("")
-        markdown += [f"- {_markdown(note)}" for note in notes]
-        text += [_plain(note) for note in notes]
+        markdown += [f"- {phrase_markdown(note)}" for note in notes]
+        text += [phrase_text(note) for note in notes]
     return MissReport(
-        log_line=f"cache-python-deps: no exact hit: {_plain(headline)}",
+        log_line=f"cache-python-deps: no exact hit: {phrase_text(headline)}",
         summary_markdown="\n".join(markdown),
         notice=notice,
         text_lines=tuple(text),
@@ -484,6 +493,18 @@ def default_branch_from_event(event_path: str | None) -> str | None:
     return branch
 
 
+NO_API_ACCESS: Final = "no token (the token input is empty)"
+
+
+def scope_from_environment(environ: Mapping[str, str]) -> Scope:
+    """This run's scope from ``GITHUB_REF``, ``GITHUB_BASE_REF`` and the event's default branch."""
+    return Scope(
+        ref=environ.get("GITHUB_REF") or None,
+        default_branch=default_branch_from_event(environ.get("GITHUB_EVENT_PATH")),
+        base_ref=environ.get("GITHUB_BASE_REF") or None,
+    )
+
+
 def explain_without_exact_hit(
     environ: Mapping[str, str],
     primary_key: str,
@@ -491,33 +512,34 @@ def explain_without_exact_hit(
     matched_key: str | None = None,
     now: datetime | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    tidy: Tidy | None = None,
 ) -> MissReport:
     """Look up this repository's entries and explain why ``primary_key`` had no exact hit.
 
     Reads ``GITHUB_API_URL``, ``GITHUB_REPOSITORY``, ``GITHUB_REF``, ``GITHUB_BASE_REF``,
     ``GITHUB_EVENT_PATH`` (for the default branch), the token from ``CPD_TOKEN`` and, unless
     ``matched_key`` is given, the restored entry's key from ``CPD_RESTORE_MATCHED_KEY``. Never
-    raises for a network, API or environment problem: it becomes the report's one line.
+    raises for a network, API or environment problem: it becomes the report's one line. With
+    ``tidy``, the same lookup deletes what its plan picks (the report's ``lookup`` says what).
     """
     now = now or datetime.now(timezone.utc)
     if matched_key is None:
         matched_key = environ.get("CPD_RESTORE_MATCHED_KEY", "").strip() or None
     token = environ.get("CPD_TOKEN", "").strip()
     if not token:
-        return _problem_report("cache entries not looked up: no token (the token input is empty)")
-    scope = Scope(
-        ref=environ.get("GITHUB_REF") or None,
-        default_branch=default_branch_from_event(environ.get("GITHUB_EVENT_PATH")),
-        base_ref=environ.get("GITHUB_BASE_REF") or None,
-    )
+        return _problem_report(f"cache entries not looked up: {NO_API_ACCESS}")
     lookup = look_up_caches(
         environ.get("GITHUB_API_URL"),
         environ.get("GITHUB_REPOSITORY"),
         token,
         key_prefix=LISTING_PREFIX,
         timeout=timeout,
+        tidy=tidy,
     )
     try:
-        return explain(primary_key, scope, lookup, now, matched_key=matched_key)
+        report = explain(
+            primary_key, scope_from_environment(environ), lookup, now, matched_key=matched_key
+        )
     except Exception as error:  # an explanation is a courtesy: it must never fail the job
-        return _problem_report(f"no explanation: unexpected {type(error).__name__}")
+        report = _problem_report(f"no explanation: unexpected {type(error).__name__}")
+    return dataclasses.replace(report, lookup=lookup)

@@ -17,16 +17,21 @@ wheel tags themselves).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from cache_python_deps import github, provenance
+from cache_python_deps import failed_restore, github, provenance
 from cache_python_deps.errors import CachePythonDepsError
 from cache_python_deps.github import StepIO
 from cache_python_deps.provenance import Record
-from cache_python_deps.step import run_step
+from cache_python_deps.step import flag, run_step
+
+if TYPE_CHECKING:  # the API modules load only when the API is asked
+    from cache_python_deps.cache_entries import Lookup
+    from cache_python_deps.stale_entries import DamagedEntryRule
 
 # How the differences between a restored entry and this job read, component by component.
 _DIFFERENCE_WORDS = {
@@ -165,6 +170,17 @@ def summary(outcome: RestoreOutcome, this_job: Record) -> str:
     return "\n".join(lines)
 
 
+def _clear_failed_restore(
+    environ: Mapping[str, str], directory: Path, cache_hit: str
+) -> failed_restore.Leftover | None:
+    """Remove what a failed restore left (see failed_restore.py); None when it left nothing."""
+    before = failed_restore.parse_state(environ.get("CPD_DIRECTORY_BEFORE", ""))
+    after = failed_restore.directory_state(directory)
+    if not failed_restore.left_by_failed_restore(before, after, cache_hit):
+        return None
+    return failed_restore.remove_leftover(directory, before)
+
+
 def check_restored(step: StepIO) -> None:
     """The record step (see action.record_main): inputs from ``CPD_*``, outputs to the runner."""
     environ = step.environ
@@ -175,6 +191,8 @@ def check_restored(step: StepIO) -> None:
     directory = Path(directory_text)
     venv = environ.get("CPD_CACHE_KIND", "tool") == "venv"
     cache_hit = environ.get("CPD_CACHE_HIT", "")
+    may_save = _may_save(environ)
+    leftover = _clear_failed_restore(environ, directory, cache_hit)
     outcome = inspect_restored(
         directory,
         this_job,
@@ -182,39 +200,171 @@ def check_restored(step: StepIO) -> None:
         restore_matched_key=environ.get("CPD_RESTORE_MATCHED_KEY", ""),
         venv=venv,
     )
-    for warning in outcome.warnings:
-        step.annotate("warning", warning)
+    if leftover is not None:
+        outcome = dataclasses.replace(outcome, notes=())  # the warning below says what happened
     for note in outcome.notes:
         step.print(github.log_text(note))
-    wrote = False
-    saving = environ.get("CPD_SAVE", "") == "true" and cache_hit.strip().lower() != "true"
-    if saving:
-        try:
-            wrote = provenance.write_record(directory, this_job, create=not venv)
-        except OSError as error:
-            step.annotate("warning", f"no provenance record written: {error.strerror or error}")
-        if not wrote and venv:
-            step.print(
-                "no provenance record in the virtualenv: it does not exist yet (the entry saved "
-                "at the end of the job will have none)"
-            )
+    if may_save and cache_hit.strip().lower() != "true":
+        _write_record(step, directory, this_job, venv=venv)
     exact_hit = cache_hit.strip().lower() == "true" and not outcome.removed
     step.write_outputs(
         {"cache-matched-key": outcome.matched_key, "cache-hit": "true" if exact_hit else "false"}
     )
-    markdown = summary(outcome, this_job)
+    sections: list[str] = []
     if not exact_hit:
-        # Only without an exact hit: one bounded lookup of the repository's entries.
-        from cache_python_deps.miss_report import explain_without_exact_hit  # noqa: PLC0415
+        outcome = _explain_miss(step, outcome, this_job, leftover, sections)
+    elif flag(environ, "CPD_DELETE_STALE_ENTRIES"):
+        _delete_superseded(step, this_job, sections)
+    for warning in outcome.warnings:
+        step.annotate("warning", warning)
+    step.write_summary("\n\n".join([summary(outcome, this_job), *sections]))
 
-        report = explain_without_exact_hit(
-            environ, this_job.key, matched_key=outcome.matched_key or None
+
+def _may_save(environ: Mapping[str, str]) -> bool:
+    """The keys step said this run saves: never on events someone without write access can
+    trigger, never with save-cache: false (the only runs that may delete entries)."""
+    return environ.get("CPD_SAVE", "") == "true"
+
+
+def _write_record(step: StepIO, directory: Path, this_job: Record, *, venv: bool) -> None:
+    """This job's record, for the entry saved at the end of the job."""
+    wrote = False
+    try:
+        wrote = provenance.write_record(directory, this_job, create=not venv)
+    except OSError as error:
+        step.annotate("warning", f"no provenance record written: {error.strerror or error}")
+    if not wrote and venv:
+        step.print(
+            "no provenance record in the virtualenv: it does not exist yet (the entry saved "
+            "at the end of the job will have none)"
         )
-        step.print(report.log_line)
-        if report.notice:
-            step.annotate("notice", report.notice)
-        markdown += "\n\n" + report.summary_markdown
-    step.write_summary(markdown)
+
+
+def _explain_miss(
+    step: StepIO,
+    outcome: RestoreOutcome,
+    this_job: Record,
+    leftover: failed_restore.Leftover | None,
+    sections: list[str],
+) -> RestoreOutcome:
+    """One bounded lookup of the repository's entries: why no exact hit; after a failed restore,
+    which entry failed (deleted with delete-stale-entries). The outcome gets its warning."""
+    from cache_python_deps import stale_entries  # noqa: PLC0415
+    from cache_python_deps.miss_report import explain_without_exact_hit  # noqa: PLC0415
+
+    environ = step.environ
+    delete_stale = flag(environ, "CPD_DELETE_STALE_ENTRIES")
+    rule = stale_entries.damaged_entry_rule(environ, this_job.key, this_job.saved_by.time)
+    deleting = leftover is not None and delete_stale and _may_save(environ)
+    report = explain_without_exact_hit(
+        environ,
+        this_job.key,
+        matched_key=outcome.matched_key or None,
+        tidy=stale_entries.damaged_tidy(rule) if deleting and rule is not None else None,
+    )
+    step.print(report.log_line)
+    if report.notice:
+        step.annotate("notice", report.notice)
+    sections.append(report.summary_markdown)
+    if leftover is None:
+        return outcome
+    if deleting and rule is not None and report.lookup is not None:
+        _report_deletions(step, report.lookup, sections)
+    warning = failed_restore_warning(
+        leftover, rule, report.lookup, delete_stale=delete_stale, may_save=_may_save(environ)
+    )
+    return dataclasses.replace(outcome, warnings=(*outcome.warnings, warning))
+
+
+def _delete_superseded(step: StepIO, this_job: Record, sections: list[str]) -> None:
+    """After an exact hit, with delete-stale-entries: the entries it supersedes go."""
+    from cache_python_deps import stale_entries  # noqa: PLC0415 - only when asked for
+
+    if _may_save(step.environ):
+        _report_deletions(
+            step, stale_entries.delete_superseded(step.environ, this_job.key), sections
+        )
+        return
+    reason = "this run may not save (save-cache: false, or an event that never saves)"
+    step.print(f"cache-python-deps: stale entries not deleted: {reason}")
+    sections.append(stale_entries.no_deletion_summary(reason))
+
+
+def _report_deletions(step: StepIO, lookup: Lookup, sections: list[str]) -> None:
+    """The deletions in the log (one inert line each) and as a job-summary section."""
+    from cache_python_deps import stale_entries  # noqa: PLC0415
+
+    for line in stale_entries.deletion_text_lines(lookup):
+        step.print(f"cache-python-deps: {line}")
+    sections.append(stale_entries.deletion_summary(lookup))
+
+
+def failed_restore_warning(
+    leftover: failed_restore.Leftover,
+    rule: DamagedEntryRule | None,
+    lookup: Lookup | None,
+    *,
+    delete_stale: bool,
+    may_save: bool,
+) -> str:
+    """The one warning after a failed restore: what it left, and what became of the entry."""
+    from cache_python_deps import stale_entries  # noqa: PLC0415
+    from cache_python_deps.miss_report import Untrusted, phrase_text  # noqa: PLC0415
+
+    where = Untrusted(str(leftover.directory))
+    count = f"{leftover.files} file{'' if leftover.files == 1 else 's'}"
+    phrase: tuple[str, ...] = (
+        f"the restore failed part way: actions/cache reported no hit but left {count} in ",
+        where,
+    )
+    if leftover.removed:
+        phrase += ("; they were removed, nothing of them is used",)
+    else:
+        phrase += (
+            f"; they could not be removed ({leftover.problem}): the directory may hold a "
+            "partial copy",
+        )
+    entries = lookup.listing.entries if lookup is not None and lookup.listing else None
+    tried = rule.tried(entries) if rule is not None and entries is not None else None
+    if tried is None:
+        looked_up = "" if lookup is None or lookup.problem is None else f" ({lookup.problem})"
+        phrase += (f"; the damaged entry was not found in the API's listing{looked_up}",)
+        return phrase_text(phrase)
+    named = (Untrusted(tried.key), " (", Untrusted(tried.ref), ")")
+    assert rule is not None and lookup is not None
+    if rule.damaged([tried], lookup.clock_offset) is None:
+        return phrase_text(
+            (
+                *phrase,
+                "; the entry with this key, ",
+                *named,
+                ", was created after this job started (another job's save?): not deleted",
+            )
+        )
+    deletion = stale_entries.find_deleted(lookup, tried)
+    if deletion is not None and deletion.deleted:
+        tail: tuple[str, ...] = (
+            "; the damaged entry ",
+            *named,
+            " was deleted, so this job's save replaces it",
+        )
+    elif deletion is not None or (delete_stale and may_save):
+        why = (deletion.problem if deletion else None) or lookup.not_deleted or lookup.problem
+        tail = ("; the damaged entry ", *named, f" could not be deleted: {why}")
+    elif delete_stale:
+        tail = (
+            "; the entry ",
+            *named,
+            " is damaged; not deleted: this run may not save",
+        )
+    else:
+        tail = (
+            "; the entry ",
+            *named,
+            " is damaged: every run fails to restore it until it is deleted or the key changes "
+            "(delete-stale-entries: true, with permissions actions: write, deletes it)",
+        )
+    return phrase_text((*phrase, *tail))
 
 
 def record_main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None) -> int:

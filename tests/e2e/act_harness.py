@@ -91,6 +91,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -742,6 +743,9 @@ class CacheEntry:
     size: int
     complete: bool
     archive: Path | None
+    #: When the server reserved the entry, and last served it (its clock, whole seconds).
+    created_at: datetime | None = None
+    used_at: datetime | None = None
 
     def members(self) -> list[str]:
         """Paths inside the entry's archive (relative to the saving job's workspace)."""
@@ -791,9 +795,17 @@ def read_cache_entries(cache_server_dir: Path) -> list[CacheEntry]:
                 size=int(data.get("cacheSize", 0)),
                 complete=bool(data.get("complete", False)),
                 archive=archives[0] if archives else None,
+                created_at=_unix_time(data.get("createdAt")),
+                used_at=_unix_time(data.get("usedAt")),
             )
         )
     return sorted(entries, key=lambda entry: entry.id)
+
+
+def _unix_time(value: object) -> datetime | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    return None
 
 
 # A minimal read-only reader of bbolt's file format (go.etcd.io/bbolt), enough for one bucket.

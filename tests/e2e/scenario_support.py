@@ -14,6 +14,9 @@
 * What the action said: :func:`workflow_annotations` (with titles), :func:`record_summary`
   (the job summary of its record step), :func:`cache_steps_run` (which of its inner cache
   steps ran).
+* GitHub's REST API over act's cache server: :func:`api_entries` lists act's entries as the
+  API would, :func:`delete_in_act` deletes an entry the API deleted from act's server too, and
+  :func:`damage_entry` truncates an entry's archive in the server's folder.
 """
 
 from __future__ import annotations
@@ -41,9 +44,11 @@ from tests.e2e.act_harness import (
     WORKFLOWS_DIR,
     ActRun,
     ActSession,
+    CacheEntry,
     ensure_cache_standin_installed,
     missing_tools,
 )
+from tests.github_api_server import cache_entry
 
 ACTION_REFERENCE = "re-actors/cache-python-deps@release/v1"
 PIP_WORKFLOW = "action-pip.yml"
@@ -523,3 +528,52 @@ def os_key_pattern() -> re.Pattern[str]:
 def key_is_valid(key: str) -> bool:
     """What actions/cache accepts: at most 512 characters, no comma, no whitespace."""
     return 0 < len(key) <= 512 and re.fullmatch(r"[^\s,]+", key) is not None
+
+
+# --------------------------------------------------------------------------------------------
+# GitHub's REST API over act's cache server
+
+
+def api_entries(session: ActSession, *, ref: str = "refs/heads/main") -> list[dict[str, Any]]:
+    """act's complete entries as GitHub's API lists them: the same ids, keys (lowercased, as
+    act keeps them), versions, sizes and times; act scopes nothing, so all are on ``ref``."""
+    return [
+        cache_entry(
+            entry.key,
+            ref=ref,
+            size=entry.size,
+            version=entry.version,
+            created=entry.created_at,
+            last_accessed=entry.used_at or entry.created_at,
+            entry_id=entry.id,
+        )
+        for entry in session.cache_entries()
+        if entry.complete
+    ]
+
+
+def delete_in_act(session: ActSession) -> Callable[[dict[str, Any]], None]:
+    """An API server's ``on_delete``: the entry goes from act's cache server too.
+
+    Its archive is removed; act drops an entry whose archive is gone the next time a lookup
+    finds it (its handler's ``find``), so neither a restore nor a save sees it again.
+    """
+
+    def forget(entry: dict[str, Any]) -> None:
+        for archive in (session.cache_server_dir / "cache").glob(f"*/{int(entry['id'])}"):
+            archive.unlink()
+
+    return forget
+
+
+def damage_entry(session: ActSession, key: str, *, keep: float = 0.5) -> CacheEntry:
+    """Truncate the archive of the entry saved under ``key`` to ``keep`` of its bytes, as an
+    interrupted upload leaves it; the server still serves it (and its size in the database)."""
+    matches = [e for e in session.cache_entries() if e.complete and e.key == key.lower()]
+    assert len(matches) == 1, f"expected one entry {key!r}, have {stored_keys(session)}"
+    (entry,) = matches
+    assert entry.archive is not None
+    size = entry.archive.stat().st_size
+    with entry.archive.open("r+b") as archive:
+        archive.truncate(int(size * keep))
+    return entry

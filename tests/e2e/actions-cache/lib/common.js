@@ -220,6 +220,9 @@ async function save(state) {
     }
     const cachePaths = getInputAsArray(Inputs.Path, { required: true });
     const enableCrossOsArchive = getInputAsBool(Inputs.EnableCrossOsArchive);
+    if (await keyIsTaken(cachePaths, primaryKey, enableCrossOsArchive)) {
+      return -1;
+    }
     cacheId = await cache.saveCache(
       cachePaths,
       primaryKey,
@@ -233,6 +236,32 @@ async function save(state) {
     logWarning(errorMessage(error));
   }
   return cacheId;
+}
+
+/**
+ * GitHub refuses to save a key that already has an entry (entries are immutable: a second
+ * reservation fails); act's server accepts it. With E2E_REFUSE_EXISTING_KEYS=true the stand-in
+ * asks first, and refuses as @actions/cache reports GitHub's refusal (a log line, no warning).
+ */
+async function keyIsTaken(cachePaths, primaryKey, enableCrossOsArchive) {
+  if (process.env.E2E_REFUSE_EXISTING_KEYS !== 'true') {
+    return false;
+  }
+  const found = await cache.restoreCache(
+    cachePaths.slice(),
+    primaryKey,
+    [],
+    { lookupOnly: true },
+    enableCrossOsArchive
+  );
+  if (!isExactKeyMatch(primaryKey, found)) {
+    return false;
+  }
+  core.info(
+    `Failed to save: Unable to reserve cache with key ${primaryKey}, another job may be ` +
+      'creating this cache.'
+  );
+  return true;
 }
 
 /** actions/cache/save: the same save, plus an annotation when it was tried and failed. */

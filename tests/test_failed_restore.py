@@ -1,0 +1,164 @@
+"""What a failed restore leaves: the directory's state before and after, and removing it."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from cache_python_deps.failed_restore import (
+    DirectoryState,
+    directory_state,
+    left_by_failed_restore,
+    parse_state,
+    remove_leftover,
+)
+
+ABSENT, EMPTY, PRESENT = DirectoryState.ABSENT, DirectoryState.EMPTY, DirectoryState.PRESENT
+
+
+def test_the_state_of_a_directory(tmp_path: Path) -> None:
+    assert directory_state(tmp_path / "missing") is ABSENT
+    (tmp_path / "empty").mkdir()
+    assert directory_state(tmp_path / "empty") is EMPTY
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / ".hidden").write_text("x")
+    assert directory_state(tmp_path / "full") is PRESENT
+
+
+def test_a_symlink_or_a_file_is_present_and_never_followed(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "empty")
+    assert directory_state(tmp_path / "link") is PRESENT
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    assert directory_state(tmp_path / "dangling") is PRESENT
+    (tmp_path / "file").write_text("")
+    assert directory_state(tmp_path / "file") is PRESENT
+
+
+def test_a_windows_junction_is_present_and_never_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Windows reports a junction as a directory with the reparse-point attribute.
+    (tmp_path / "junction").mkdir()
+    real_lstat = os.lstat
+
+    class Junction:
+        def __init__(self, info: os.stat_result) -> None:
+            self.st_mode = info.st_mode
+            self.st_file_attributes = stat.FILE_ATTRIBUTE_REPARSE_POINT
+
+    def lstat(path: object) -> object:
+        info = real_lstat(path)  # type: ignore[arg-type]
+        return Junction(info) if str(path).endswith("junction") else info
+
+    monkeypatch.setattr(os, "lstat", lstat)
+    assert directory_state(tmp_path / "junction") is PRESENT
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any directory")
+def test_an_unreadable_directory_is_present(tmp_path: Path) -> None:
+    closed = tmp_path / "closed"
+    closed.mkdir(mode=0)
+    try:
+        assert directory_state(closed) is PRESENT
+    finally:
+        closed.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [("absent", ABSENT), ("empty", EMPTY), ("present", PRESENT), (" empty\n", EMPTY)],
+)
+def test_the_keys_steps_word_is_read_back(text: str, state: DirectoryState) -> None:
+    assert parse_state(text) is state
+
+
+@pytest.mark.parametrize("text", ["", "ABSENT", "absent; rm -rf /", "gone", "none"])
+def test_anything_else_read_back_counts_as_present_which_is_never_cleaned(text: str) -> None:
+    assert parse_state(text) is PRESENT
+    assert not left_by_failed_restore(parse_state(text), PRESENT, "")
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "cache_hit", "left"),
+    [
+        (ABSENT, PRESENT, "", True),  # a miss that left content
+        (EMPTY, PRESENT, "", True),
+        (ABSENT, PRESENT, " ", True),
+        (PRESENT, PRESENT, "", False),  # a self-hosted runner's own cache: left alone
+        (ABSENT, ABSENT, "", False),  # a clean miss
+        (EMPTY, EMPTY, "", False),
+        (ABSENT, PRESENT, "true", False),  # an exact hit
+        (ABSENT, PRESENT, "false", False),  # a restore-key match
+        (ABSENT, PRESENT, "FALSE", False),
+    ],
+)
+def test_what_counts_as_left_by_a_failed_restore(
+    before: DirectoryState, after: DirectoryState, cache_hit: str, left: bool
+) -> None:
+    assert left_by_failed_restore(before, after, cache_hit) is left
+
+
+def partial_restore(directory: Path, outside: Path) -> None:
+    """What tar leaves after a truncated archive: some files, one cut short, a link out."""
+    (directory / "http-v2" / "a").mkdir(parents=True)
+    (directory / "http-v2" / "a" / "body").write_bytes(b"x" * 1000)
+    (directory / "wheels").mkdir()
+    (directory / "wheels" / "pkg.whl").write_bytes(b"PK\x03\x04truncated")
+    (directory / "escape").symlink_to(outside)
+
+
+def test_a_leftover_where_nothing_was_is_removed_with_its_directory(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine")
+    directory = tmp_path / "cache"
+    directory.mkdir()
+    partial_restore(directory, outside)
+    leftover = remove_leftover(directory, ABSENT)
+    assert leftover.removed and leftover.problem is None
+    assert leftover.files == 3
+    assert not directory.exists()
+    assert (outside / "keep.txt").read_text() == "mine"  # the link was not followed
+
+
+def test_a_leftover_in_an_empty_directory_leaves_it_empty(tmp_path: Path) -> None:
+    directory = tmp_path / "cache"
+    directory.mkdir()
+    partial_restore(directory, tmp_path)
+    remove_leftover(directory, EMPTY)
+    assert directory.is_dir()
+    assert list(directory.iterdir()) == []
+
+
+def test_a_symlink_left_where_the_directory_was_is_removed_not_its_target(tmp_path: Path) -> None:
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    directory = tmp_path / "cache"
+    directory.symlink_to(target)
+    leftover = remove_leftover(directory, ABSENT)
+    assert leftover.removed
+    assert not directory.is_symlink()
+    assert (target / "keep.txt").read_text() == "mine"
+
+
+def test_a_leftover_that_cannot_be_removed_is_reported_not_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cache_python_deps.errors import PruneFailedError  # noqa: PLC0415
+    from cache_python_deps.tools import _removal  # noqa: PLC0415
+
+    def refuse(root: Path, **_: object) -> None:
+        raise PruneFailedError(f"cannot prune {root}: 'mnt' is on another file system")
+
+    monkeypatch.setattr(_removal, "open_cache_tree", refuse)
+    directory = tmp_path / "cache"
+    (directory / "mnt").mkdir(parents=True)
+    leftover = remove_leftover(directory, ABSENT)
+    assert not leftover.removed
+    assert leftover.problem == f"cannot prune {directory}: 'mnt' is on another file system"
+    assert (directory / "mnt").is_dir()
