@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from cache_python_deps.failed_restore import (
     parse_state,
     remove_leftover,
 )
+from tests.support import run_as_user
 
 ABSENT, EMPTY, PRESENT = DirectoryState.ABSENT, DirectoryState.EMPTY, DirectoryState.PRESENT
 
@@ -58,14 +61,37 @@ def test_a_windows_junction_is_present_and_never_followed(
     assert directory_state(tmp_path / "junction") is PRESENT
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any directory")
+SOURCE = Path(__file__).resolve().parent.parent / "src"
+NOBODY_UID = 65534
+
+
 def test_an_unreadable_directory_is_present(tmp_path: Path) -> None:
-    closed = tmp_path / "closed"
-    closed.mkdir(mode=0)
+    """A directory the step may not list is never taken for empty (root reads any directory,
+    so as root the check runs as ``nobody``, in a directory that user may reach)."""
+    place = Path(tempfile.mkdtemp(prefix="cpd-unreadable-"))
     try:
-        assert directory_state(closed) is PRESENT
+        place.chmod(0o755)
+        closed = place / "closed"
+        closed.mkdir(mode=0)
+        if os.geteuid() != 0:
+            assert directory_state(closed) is PRESENT
+            return
+        python = shutil.which("python3", path="/usr/bin")
+        assert python is not None, "Debian's python3 runs the check as another user"
+        script = (
+            f"import sys; sys.path[:0] = [{str(SOURCE)!r}]\n"
+            "from pathlib import Path\n"
+            "from cache_python_deps.failed_restore import directory_state\n"
+            f"print(directory_state(Path({str(closed)!r})).value)\n"
+        )
+        completed = run_as_user(
+            NOBODY_UID, [python, "-I", "-c", script], cwd="/", env={"PATH": "/usr/bin:/bin"}
+        )
+        assert completed.returncode == 0, completed.stderr
+        assert completed.stdout.strip() == PRESENT.value
     finally:
-        closed.chmod(0o755)
+        (place / "closed").chmod(0o755)
+        shutil.rmtree(place)
 
 
 @pytest.mark.parametrize(
