@@ -20,6 +20,6 @@ if sys.version_info < (3, 10):
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "src"))
 
-from cache_python_deps.step import launch_named  # noqa: E402
+from cache_python_deps.steps import launch_named  # noqa: E402
 
 sys.exit(launch_named(sys.argv[1:]))

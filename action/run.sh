@@ -125,8 +125,13 @@ if [ "$step" = keys ] && [ -n "${GITHUB_OUTPUT:-}" ]; then
     printf 'is-stable-abi<<%s\nfalse\n%s\n' "$delimiter" "$delimiter"
   } >>"$GITHUB_OUTPUT" 2>/dev/null
 fi
-case "${CPD_FAIL_ON_ERROR:-false}" in
-  true | True | TRUE | 1 | yes | on)
+# fail-on-error read as the Python steps read it (steps/runtime.py's TRUE_WORDS): surrounding
+# white space dropped, case ignored (bash 3.2 has no ${x,,}: each letter in both cases).
+fail_on_error=${CPD_FAIL_ON_ERROR:-}
+fail_on_error=${fail_on_error#"${fail_on_error%%[![:space:]]*}"}
+fail_on_error=${fail_on_error%"${fail_on_error##*[![:space:]]}"}
+case "$fail_on_error" in
+  [Tt][Rr][Uu][Ee] | 1 | [Yy][Ee][Ss] | [Oo][Nn])
     echo "::error title=cache-python-deps::$message"
     exit 1
     ;;

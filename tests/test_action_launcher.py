@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cache_python_deps.steps.runtime import FALSE_WORDS, TRUE_WORDS
 from tests.support import TEST_BASH, require_interpreter
 from tests.test_github_mode import parse_outputs
 
@@ -111,6 +112,42 @@ def test_no_python_new_enough_fails_when_asked(tmp_path: Path) -> None:
     )
     assert completed.returncode == 1
     assert "::error title=cache-python-deps::" in completed.stdout
+
+
+def _only_python27(tmp_path: Path) -> str:
+    """A PATH whose only Python is 2.7: too old, so run.sh itself decides the step's status."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(require_interpreter("pyenv-2.7.18"))
+    return str(bin_dir)
+
+
+def _spellings(words: tuple[str, ...]) -> list[str]:
+    """Each word as written, upper-cased, capitalised and padded, as a user may type it."""
+    return sorted(
+        {form for word in words for form in (word, word.upper(), word.title(), f" {word}\n")}
+    )
+
+
+@pytest.mark.parametrize("word", _spellings(TRUE_WORDS))
+def test_without_a_python_fail_on_error_takes_every_true_word_the_steps_take(
+    tmp_path: Path, word: str
+) -> None:
+    """run.sh decides fail-on-error itself when no Python runs: with the steps' own words."""
+    completed, _ = run_action(
+        tmp_path, _only_python27(tmp_path), CPD_PYTHON="python", CPD_FAIL_ON_ERROR=word
+    )
+    assert completed.returncode == 1, completed.stdout
+    assert "::error title=cache-python-deps::" in completed.stdout
+
+
+@pytest.mark.parametrize("word", _spellings(FALSE_WORDS))
+def test_without_a_python_a_false_word_only_warns(tmp_path: Path, word: str) -> None:
+    completed, _ = run_action(
+        tmp_path, _only_python27(tmp_path), CPD_PYTHON="python", CPD_FAIL_ON_ERROR=word
+    )
+    assert completed.returncode == 0, completed.stdout
+    assert "::warning title=cache-python-deps::" in completed.stdout
 
 
 @pytest.mark.parametrize("hostile", ["a,b\nc", "$(touch pwned)", "x" * 10_000])

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from cache_python_deps import removal
+from cache_python_deps.errors import PruneFailedError
 from cache_python_deps.failed_restore import (
     DirectoryState,
     directory_state,
@@ -175,13 +177,10 @@ def test_a_symlink_left_where_the_directory_was_is_removed_not_its_target(tmp_pa
 def test_a_leftover_that_cannot_be_removed_is_reported_not_raised(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cache_python_deps.errors import PruneFailedError  # noqa: PLC0415
-    from cache_python_deps.tools import _removal  # noqa: PLC0415
-
     def refuse(root: Path, **_: object) -> None:
         raise PruneFailedError(f"cannot prune {root}: 'mnt' is on another file system")
 
-    monkeypatch.setattr(_removal, "open_cache_tree", refuse)
+    monkeypatch.setattr(removal, "open_cache_tree", refuse)
     directory = tmp_path / "cache"
     (directory / "mnt").mkdir(parents=True)
     leftover = remove_leftover(directory, ABSENT)

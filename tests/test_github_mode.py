@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from cache_python_deps.action import main, prune_main
 from cache_python_deps.github import annotation, format_outputs
+from cache_python_deps.steps.keys import main
+from cache_python_deps.steps.prune import main as prune_main
 
 DELIMITED = re.compile(r"^([a-z-]+)<<(CPD_EOF_[0-9a-f]{32})\n(.*?)\n\2\n", re.DOTALL | re.MULTILINE)
 
@@ -177,7 +178,7 @@ def test_an_unexpected_error_skips_caching_instead_of_failing_the_build(
     def broken(*args: object, **kwargs: object) -> object:
         raise ZeroDivisionError("division by zero\nsecond line")
 
-    monkeypatch.setattr("cache_python_deps.action.decide_caching", broken)
+    monkeypatch.setattr("cache_python_deps.steps.keys.decide_caching", broken)
     assert runner.run() == 0
     assert runner.printed.splitlines()[-1] == (
         "::warning title=cache-python-deps::caching skipped: unexpected ZeroDivisionError: "
@@ -250,7 +251,7 @@ def test_skipped_summary_says_skipped_once(runner: Runner) -> None:
 _AS_STRANGER = """
 import io, os, sys
 sys.path.insert(0, sys.argv[1])
-from cache_python_deps.action import main
+from cache_python_deps.steps.keys import main
 os.setgid(54321)
 os.setuid(54321)  # a user the password database does not know
 stdout = io.StringIO()

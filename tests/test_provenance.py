@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,6 +73,14 @@ def _json(record: Record) -> dict[str, object]:
     return data
 
 
+def _too_long_a_key(data: dict[str, Any]) -> None:
+    """Components that each pass, joined into a key longer than actions/cache takes."""
+    components = data["components"]
+    for name in components:
+        components[name] = "x" * 100
+    data["key"] = "-".join(components.values())
+
+
 @pytest.mark.parametrize(
     ("mutate", "complaint"),
     [
@@ -84,6 +95,9 @@ def _json(record: Record) -> dict[str, object]:
         (lambda d: d["saved_by"].update(workflow="a\u2028b"), "workflow"),
         (lambda d: d.update(saved_by=[]), "saved_by"),
         (lambda d: d.update(interpreter=7), "interpreter"),
+        (lambda d: d.update(key=None), "not a valid cache key"),
+        (lambda d: d.update(key="a,b"), "not a valid cache key"),
+        (_too_long_a_key, "not a valid cache key"),
     ],
 )
 def test_every_field_is_validated(mutate: object, complaint: str) -> None:
@@ -153,3 +167,25 @@ def test_the_record_is_small_and_ascii() -> None:
     text = to_json(replace(make_record(), interpreter="/opt/pyth\u00f6n/bin/python3"))
     assert text.isascii()
     assert len(text.encode()) < 4096
+
+
+def test_a_record_is_judged_the_same_without_assertions(tmp_path: Path) -> None:
+    """Validity is decided by checks, not by assertions that ``python -O`` removes."""
+    data = _json(make_record())
+    _too_long_a_key(data)
+    (tmp_path / "record.json").write_text(json.dumps(data))
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from cache_python_deps.provenance import InvalidRecordError, parse_record\n"
+        "try:\n"
+        "    parse_record(Path(sys.argv[1]).read_text())\n"
+        "except InvalidRecordError as error:\n"
+        "    print(error)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-O", "-c", script, str(tmp_path / "record.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.stdout.strip() == "its key is missing or not a valid cache key"

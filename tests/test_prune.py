@@ -20,7 +20,7 @@ import pytest
 
 from cache_python_deps.errors import PruneRefusedError, UnknownToolError
 from cache_python_deps.prune import PruneReport, prune_cache
-from cache_python_deps.tools._removal import ROOT, open_cache_tree
+from cache_python_deps.removal import ROOT, open_cache_tree
 from tests.prune_support import LocalIndex, listing, make_tree, sdist, serve_index, wheel
 from tests.toolsenv import tool_executable
 

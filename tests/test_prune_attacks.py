@@ -23,17 +23,17 @@ from pathlib import Path
 import pytest
 
 from cache_python_deps import provenance
-from cache_python_deps.action import prune_main
 from cache_python_deps.errors import PruneFailedError, PruneRefusedError
 from cache_python_deps.prune import protected_places, prune_cache
-from cache_python_deps.tools import TOOL_NAMES, get_tool
-from cache_python_deps.tools._layout import PROVENANCE_RECORD
-from cache_python_deps.tools._removal import (
+from cache_python_deps.removal import (
     MAX_DEPTH,
     ROOT,
     open_cache_tree,
     parse_mountinfo,
 )
+from cache_python_deps.steps.prune import main as prune_main
+from cache_python_deps.tools import TOOL_NAMES, get_tool
+from cache_python_deps.tools._layout import PROVENANCE_RECORD
 from tests.prune_support import (
     give_to_unprivileged_user,
     is_root,
@@ -387,7 +387,7 @@ def test_the_provenance_record_is_kept(tool: str, tmp_path: Path) -> None:
 
 _PRUNE_MAIN = """
 from cache_python_deps import provenance
-from cache_python_deps.action import prune_main
+from cache_python_deps.steps.prune import main as prune_main
 raise SystemExit(prune_main())
 """
 _CLI = """

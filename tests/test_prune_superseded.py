@@ -24,11 +24,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cache_python_deps.action import prune_main
 from cache_python_deps.cli import main
 from cache_python_deps.distributions import InUse, NotRead, Verdict, canonical_version
 from cache_python_deps.in_use import find_in_use, project_context
 from cache_python_deps.prune import SupersededReport, describe_superseded, prune_cache
+from cache_python_deps.steps.prune import main as prune_main
 from cache_python_deps.tools import get_tool
 from tests.prune_support import (
     NO_BUILD,

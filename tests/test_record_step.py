@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cache_python_deps.action import main
 from cache_python_deps.provenance import RECORD_NAME, parse_record, read_record
-from cache_python_deps.restored import record_main
+from cache_python_deps.steps.keys import main
+from cache_python_deps.steps.record import main as record_main
 from tests.markdown_check import foreign_elements, rendered_elements
 from tests.test_github_mode import parse_outputs
 
@@ -31,7 +31,8 @@ class Job:
         self.summary = root / "summary"
         self.output.write_text("")
         self.summary.write_text("")
-        lookup = str(self.workspace / ".venv") if kind == "venv" else str(self.cache)
+        venv = kind.strip().lower() == "venv"
+        lookup = str(self.workspace / ".venv") if venv else str(self.cache)
         self.environ = {
             "GITHUB_OUTPUT": str(self.output),
             "GITHUB_STEP_SUMMARY": str(self.summary),
@@ -176,8 +177,13 @@ def test_a_foreign_record_in_a_tool_cache_is_a_warning(tmp_path: Path) -> None:
     assert second.directory.is_dir()
 
 
-def test_a_foreign_record_in_a_virtualenv_removes_it(tmp_path: Path) -> None:
-    first = Job(tmp_path / "one", kind="venv")
+# The input as users may spell it: the keys step takes any case, and so must the record step.
+VENV_SPELLINGS = pytest.mark.parametrize("venv", ["venv", "Venv", " VENV "])
+
+
+@VENV_SPELLINGS
+def test_a_foreign_record_in_a_virtualenv_removes_it(tmp_path: Path, venv: str) -> None:
+    first = Job(tmp_path / "one", kind=venv)
     first.directory.mkdir(parents=True)
     (first.directory / "bin").mkdir()
     (first.directory / "bin" / "python").write_text("")
@@ -187,7 +193,7 @@ def test_a_foreign_record_in_a_virtualenv_removes_it(tmp_path: Path) -> None:
     outside = tmp_path / "outside.txt"
     outside.write_text("keep")
     (first.directory / "link").symlink_to(outside)
-    second = Job(tmp_path / "two", kind="venv")
+    second = Job(tmp_path / "two", kind=venv)
     restore_from(second, first)
     outputs = second.record_step("true")
     assert not second.directory.exists()
@@ -198,8 +204,9 @@ def test_a_foreign_record_in_a_virtualenv_removes_it(tmp_path: Path) -> None:
     )
 
 
-def test_a_virtualenv_that_does_not_exist_yet_is_not_created(tmp_path: Path) -> None:
-    job = Job(tmp_path, kind="venv")
+@VENV_SPELLINGS
+def test_a_virtualenv_that_does_not_exist_yet_is_not_created(tmp_path: Path, venv: str) -> None:
+    job = Job(tmp_path, kind=venv)
     job.record_step("")
     assert not job.directory.exists()
     assert "does not exist yet" in job.printed

@@ -23,7 +23,7 @@ import yaml
 from cache_python_deps.cache_path import PathFacts, path_problem
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.lookup_command import run_lookup_command
-from cache_python_deps.step import done_file_content
+from cache_python_deps.steps.runtime import done_file_content
 from tests.support import TEST_BASH
 from tests.test_action_launcher import fake_python
 from tests.test_github_mode import parse_outputs

@@ -1,7 +1,7 @@
 """Command line: click options in, one call into the engine, text or JSON out.
 
 Data goes to stdout, diagnostics to stderr. Every error the user can cause is one line on stderr
-and a non-zero exit, never a traceback. (The action does not go through click: see action.py.)
+and a non-zero exit, never a traceback. (The action does not go through click: see steps/.)
 """
 
 from __future__ import annotations
@@ -15,18 +15,12 @@ import click
 
 from cache_python_deps import __version__
 from cache_python_deps.engine import Request, locate, run
-from cache_python_deps.errors import CachePythonDepsError
+from cache_python_deps.errors import CachePythonDepsError, one_line
+from cache_python_deps.home import home_directory
 from cache_python_deps.keys import CacheKind
 from cache_python_deps.tools import TOOL_NAMES
 
 ENV_PREFIX = "CPD"
-
-
-def _one_line(error: Exception) -> str:
-    if isinstance(error, OSError) and error.strerror:
-        where = f": {error.filename}" if error.filename else ""
-        return f"{error.strerror}{where}"
-    return str(error)
 
 
 def _fail(message: str) -> None:
@@ -35,12 +29,12 @@ def _fail(message: str) -> None:
 
 
 def _home_directory() -> Path:
-    """``Path.home()``; one line and exit 1 when neither HOME nor the password database has it."""
-    try:
-        return Path.home()
-    except (RuntimeError, KeyError):  # KeyError: Python 3.10's pathlib
+    """The home directory; one line and exit 1 when there is none."""
+    home = home_directory(os.environ)
+    if home is None:
         _fail("no home directory: HOME is unset and this user has no password entry; set HOME")
-        raise SystemExit(1) from None
+        raise SystemExit(1)
+    return home
 
 
 @click.group(
@@ -130,7 +124,7 @@ def main(
     try:
         result = run(request)
     except (CachePythonDepsError, OSError) as error:
-        _fail(_one_line(error))
+        _fail(one_line(error))
         return
     if output == "key":
         click.echo(result.keys.primary)
@@ -192,7 +186,7 @@ def prune(request: Request, directory: Path | None, unstable_abi: bool | None) -
             tool_name, directory, unstable_abi=unstable_abi, in_use=in_use, places=places
         )
     except (CachePythonDepsError, OSError) as error:
-        _fail(_one_line(error))
+        _fail(one_line(error))
         return
     click.echo(
         f"pruned {tool_name} cache {shown_path(report.directory)}: {report.bytes_before} bytes "
@@ -338,7 +332,7 @@ def _explain_entries(request: Request, repository: str, ref: str | None) -> None
     try:
         primary_key = run(request).keys.primary
     except (CachePythonDepsError, OSError) as error:
-        _fail(_one_line(error))
+        _fail(one_line(error))
         return
     head = _git(directory, "symbolic-ref", "-q", "HEAD")
     origin_head = _git(directory, "symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD")

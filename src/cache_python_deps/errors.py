@@ -39,3 +39,16 @@ class UnreadableFileError(CachePythonDepsError):
 
 class UnsafeCachePathError(CachePythonDepsError):
     """The directory to cache must not be handed to actions/cache (see cache_path)."""
+
+
+def one_line(error: BaseException) -> str:
+    """The one line the user sees for ``error``: ours as they say it, an OS error by its reason
+    and file, anything else (a bug) by its type and first line."""
+    if isinstance(error, CachePythonDepsError):
+        return str(error)
+    if isinstance(error, OSError) and error.strerror:
+        where = f": {error.filename}" if error.filename else ""
+        return f"{error.strerror}{where}"
+    text = str(error).strip()
+    first_line = text.splitlines()[0] if text else ""
+    return f"unexpected {type(error).__name__}: {first_line}".rstrip(": ")

@@ -12,7 +12,7 @@ back (``parse_state``: anything but the three words counts as present) and compa
 
 - no hit, the directory absent or empty before, content in it now: that content is what the
   failed restore left (``left_by_failed_restore``). It is removed (``remove_leftover``), with the
-  no-follow, one-filesystem removal prune uses (``tools/_removal.py``), back to the state before:
+  no-follow, one-filesystem removal prune uses (``removal.py``), back to the state before:
   an absent directory is removed, an empty one emptied. A virtualenv is so never half-restored.
 - a directory that held content before the restore (a self-hosted runner's own cache) is never
   touched: what a failed restore added to it cannot be told apart.
@@ -92,7 +92,7 @@ def remove_leftover(directory: Path, before: DirectoryState) -> Leftover:
     or file left where the directory was is removed itself. Failures are returned, not raised.
     """
     from cache_python_deps.errors import CachePythonDepsError  # noqa: PLC0415 - rare path
-    from cache_python_deps.tools._removal import ROOT, EntryKind, open_cache_tree  # noqa: PLC0415
+    from cache_python_deps.removal import ROOT, EntryKind, open_cache_tree  # noqa: PLC0415
 
     files = 0
     try:

@@ -30,9 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TextIO
 
+from cache_python_deps.errors import CachePythonDepsError
+
 TITLE: Final = "cache-python-deps"
 NO_OUTPUT_FILE: Final = "GITHUB_OUTPUT is not set: not running as a GitHub Actions step"
-_TRUE: Final = ("true", "1", "yes", "on")
 # Longest untrusted value shown in the log or the summary; the rest is cut with a marker.
 MAX_SHOWN_VALUE: Final = 1000
 
@@ -41,7 +42,7 @@ _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _NAMED_CONTROLS: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-class OutputError(Exception):
+class OutputError(CachePythonDepsError):
     """A runner file (outputs, summary) could not be written: one line, for the caller."""
 
 
@@ -197,10 +198,6 @@ class StepIO:
         return cls(
             environ, stdout, Path(output) if output else None, Path(summary) if summary else None
         )
-
-    @property
-    def fail_on_error(self) -> bool:
-        return self.environ.get("CPD_FAIL_ON_ERROR", "").strip().lower() in _TRUE
 
     def print(self, line: str) -> None:
         self.stdout.write(line + "\n")

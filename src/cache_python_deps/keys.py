@@ -173,9 +173,14 @@ def compose_keys(
     return keys
 
 
+def is_valid_key(key: str) -> bool:
+    """Whether actions/cache takes ``key``: not empty, not too long, no comma or whitespace."""
+    return len(key) <= MAX_KEY_LENGTH and _VALID_KEY.fullmatch(key) is not None
+
+
 def validate_key(key: str) -> None:
-    """Refuse anything actions/cache would reject: empty, too long, commas or whitespace."""
-    if len(key) > MAX_KEY_LENGTH or not _VALID_KEY.fullmatch(key):
+    """Refuse a key this module composed that actions/cache would reject."""
+    if not is_valid_key(key):
         # Every field is normalized or hashed, so this is a bug, not bad input.
         raise AssertionError(f"composed an invalid cache key: {key!r}")
 

@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from cache_python_deps import __version__
 from cache_python_deps.errors import UnreadableFileError
-from cache_python_deps.keys import COMPONENT_NAMES, MAX_KEY_LENGTH, CacheKeys, validate_key
+from cache_python_deps.keys import COMPONENT_NAMES, CacheKeys, is_valid_key
 from cache_python_deps.safe_files import read_text_file
 
 RECORD_NAME: Final = ".cache-python-deps.json"
@@ -81,6 +81,11 @@ class Record:
         """Names of the components whose values differ from ``other``'s, in key order."""
         mine, theirs = dict(self.components), dict(other.components)
         return tuple(name for name in COMPONENT_NAMES if mine.get(name) != theirs.get(name))
+
+    @property
+    def is_virtualenv(self) -> bool:
+        """Whether the entry is a virtualenv: its cache kind is ``venv.<install>``."""
+        return (self.component("cache kind") or "").startswith("venv.")
 
     def identity_differences(self, other: Record) -> tuple[str, ...]:
         """Differing components that say which interpreter, tool or kind an entry is for."""
@@ -164,13 +169,11 @@ def parse_record(text: str) -> Record:
     for name, value in components.items():
         if not isinstance(value, str) or not _COMPONENT_VALUE.fullmatch(value):
             raise InvalidRecordError(f"its component {name!r} is malformed")
-    key = _field(data, "key", re.compile(rf"[^\s,]{{1,{MAX_KEY_LENGTH}}}"), required=True)
+    key = data.get("key")
+    if not isinstance(key, str) or not is_valid_key(key):
+        raise InvalidRecordError("its key is missing or not a valid cache key")
     if key != "-".join(components.values()):
         raise InvalidRecordError("its key does not match its components")
-    try:
-        validate_key(key)
-    except AssertionError:
-        raise InvalidRecordError("its key is not a valid cache key") from None
     saved = data.get("saved_by")
     if not isinstance(saved, dict):
         raise InvalidRecordError("its saved_by is missing")

@@ -27,7 +27,7 @@ Guards, each refusing with a one-line PruneRefusedError before anything is remov
 - it must be positively this tool's cache: every top-level entry one the tool creates there
   (``Tool.is_own_cache``), plus the provenance record ``.cache-python-deps.json``, which is kept.
 
-Then every removal goes through ``CacheTree`` (``tools/_removal.py``): relative to descriptors,
+Then every removal goes through ``CacheTree`` (``removal.py``): relative to descriptors,
 never following a link, never leaving the cache's file system, never changing the mode of
 anything it does not delete. A missing or empty directory is a no-op. Any OS failure is a
 one-line PruneFailedError.
@@ -52,13 +52,13 @@ from cache_python_deps.cache_path import (
 )
 from cache_python_deps.distributions import InUse, NotRead, Verdict, verdict
 from cache_python_deps.errors import PruneFailedError, PruneRefusedError
-from cache_python_deps.tools import get_tool
-from cache_python_deps.tools._removal import (
+from cache_python_deps.removal import (
     DIR_FD_SUPPORTED,
     CacheTree,
     mount_points,
     open_cache_tree,
 )
+from cache_python_deps.tools import get_tool
 from cache_python_deps.tools.base import BuiltWheel, Tool
 
 __all__ = [

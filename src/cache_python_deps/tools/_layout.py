@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Final
 from cache_python_deps.tools.base import BuiltWheel, BuiltWheels
 
 if TYPE_CHECKING:
-    from cache_python_deps.tools._removal import CacheTree, Entry
+    from cache_python_deps.removal import CacheTree, Entry
 
 # The record the action writes into the cache directory (``provenance.RECORD_NAME``, not
 # imported here to keep tool modules light); pruning accepts and keeps it.

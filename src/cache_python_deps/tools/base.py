@@ -6,7 +6,7 @@ so tests pass facts in rather than patching the world. Reading config files name
 facts is the only I/O a cache-directory rule does; it never starts the tool.
 
 Each tool also knows its cache's contents: how to recognise it (``is_own_cache``), what to
-prune from it (``prune``, removing only through ``tools._removal.CacheTree``), where the wheels it
+prune from it (``prune``, removing only through ``removal.CacheTree``), where the wheels it
 built from source are and what goes with each (``built_wheels``), and where its lock file is
 (``lock_file``): prune drops the built wheels a dependency bump superseded (see prune.py).
 """
@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
-    from cache_python_deps.tools._removal import CacheTree
+    from cache_python_deps.removal import CacheTree
 
 OSFamily = Literal["linux", "macos", "windows"]
 

@@ -32,7 +32,7 @@ from cache_python_deps.tools._layout import TopLevelLayout
 from cache_python_deps.tools.base import BuiltWheels, CacheContext, CacheLocation, LockFile
 
 if TYPE_CHECKING:
-    from cache_python_deps.tools._removal import CacheTree
+    from cache_python_deps.removal import CacheTree
 
 __all__ = ["PDM", "PdmTool"]
 

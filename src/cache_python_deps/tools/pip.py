@@ -94,7 +94,7 @@ _UNKNOWN_PIP_PLATFORMDIRS: Final = "4.5.1"
 if TYPE_CHECKING:  # a Protocol class costs import time; only mypy needs it
     from typing import Protocol
 
-    from cache_python_deps.tools._removal import CacheTree
+    from cache_python_deps.removal import CacheTree
 
     class _PathModule(Protocol):
         """The part of ``posixpath`` / ``ntpath`` used here: either flavour can be passed."""

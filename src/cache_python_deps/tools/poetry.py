@@ -40,7 +40,7 @@ from cache_python_deps.tools._layout import hashed_built_wheels, only_own_entrie
 from cache_python_deps.tools.base import BuiltWheels, CacheContext, CacheLocation, LockFile
 
 if TYPE_CHECKING:
-    from cache_python_deps.tools._removal import CacheTree, Entry
+    from cache_python_deps.removal import CacheTree, Entry
 
 __all__ = ["POETRY", "PoetryTool"]
 

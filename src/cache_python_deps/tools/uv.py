@@ -66,7 +66,7 @@ from cache_python_deps.tools.base import (
 )
 
 if TYPE_CHECKING:
-    from cache_python_deps.tools._removal import CacheTree, Entry
+    from cache_python_deps.removal import CacheTree, Entry
 
 __all__ = ["UV", "UvTool"]
 

@@ -27,7 +27,7 @@ from cache_python_deps import failed_restore, github, provenance
 from cache_python_deps.errors import CachePythonDepsError
 from cache_python_deps.github import StepIO
 from cache_python_deps.provenance import Record
-from cache_python_deps.step import flag, run_step
+from cache_python_deps.steps.runtime import flag, run_step
 
 if TYPE_CHECKING:  # the API modules load only when the API is asked
     from cache_python_deps.cache_entries import Lookup
@@ -76,7 +76,7 @@ def describe_differences(names: tuple[str, ...]) -> str:
 
 def _remove_virtualenv(directory: Path) -> None:
     """Empty and remove a restored virtualenv, never following a link out of it."""
-    from cache_python_deps.tools._removal import ROOT, open_cache_tree  # noqa: PLC0415 - rare
+    from cache_python_deps.removal import ROOT, open_cache_tree  # noqa: PLC0415 - rare
 
     with open_cache_tree(directory) as tree:
         tree.remove_children(ROOT)
@@ -182,14 +182,15 @@ def _clear_failed_restore(
 
 
 def check_restored(step: StepIO) -> None:
-    """The record step (see action.record_main): inputs from ``CPD_*``, outputs to the runner."""
+    """The record step (``main``): inputs from ``CPD_*``, outputs to the runner."""
     environ = step.environ
     this_job = _this_job(environ)
     directory_text = environ.get("CPD_CACHE_DIRECTORY_PATH", "")
     if not directory_text or "\n" in directory_text:
         raise RecordStepError("the keys step's cache directory is missing")
     directory = Path(directory_text)
-    venv = environ.get("CPD_CACHE_KIND", "tool") == "venv"
+    # The kind this job's keys were made for (the keys step read the input), not the raw input.
+    venv = this_job.is_virtualenv
     cache_hit = environ.get("CPD_CACHE_HIT", "")
     may_save = _may_save(environ)
     leftover = _clear_failed_restore(environ, directory, cache_hit)
@@ -367,7 +368,7 @@ def failed_restore_warning(
     return phrase_text((*phrase, *tail))
 
 
-def record_main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None) -> int:
+def main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None) -> int:
     """The step after the restore: provenance, cache-matched-key, this job's record, misses."""
 
     def warn(step: StepIO, message: str) -> None:

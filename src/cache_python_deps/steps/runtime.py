@@ -1,9 +1,11 @@
-"""Running one step of the action: its inputs, its failures, and its exit status.
+"""What every step of the action shares: its inputs, its failures, and its exit status.
 
-Every step (the keys step in action.py, the record step in restored.py, the prune sub-action)
-runs through ``run_step``: any failure, expected or not, is one line; ``fail-on-error`` decides
-whether it fails the step or only skips caching. ``launch`` tells ``action/run.sh`` that the
-action's own code ran to its end (see run.sh), which is how a broken interpreter is told apart.
+Every step (``steps.keys``, ``steps.record``, ``steps.prune``) runs through ``run_step``: any
+failure, expected or not, is one line; ``fail-on-error`` decides whether it fails the step or
+only skips caching. Inputs arrive as ``CPD_*`` variables: ``choice`` and ``flag`` read them, with
+the one table of true and false words (``action/run.sh`` accepts the same, for ``fail-on-error``
+when no Python runs). ``launch`` tells ``action/run.sh`` that the action's own code ran to its end
+(see run.sh), which is how a broken interpreter is told apart.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 from cache_python_deps import github
-from cache_python_deps.errors import CachePythonDepsError
+from cache_python_deps.errors import CachePythonDepsError, one_line
 from cache_python_deps.github import StepIO
 
-TRUE_WORDS = ("true", "1", "yes", "on")
-FALSE_WORDS = ("false", "0", "no", "off", "")
+# The spellings a true/false input may take, case ignored (run.sh's fail-on-error the same).
+TRUE_WORDS: Final = ("true", "1", "yes", "on")
+FALSE_WORDS: Final = ("false", "0", "no", "off", "")
 
 
 class InputError(CachePythonDepsError):
@@ -52,13 +55,20 @@ def flag(environ: Mapping[str, str], name: str, *, default: bool = False) -> boo
     return value in TRUE_WORDS
 
 
-def unexpected(error: Exception) -> str:
-    """One line for an error no check anticipated (a bug, or an OS failure)."""
-    if isinstance(error, OSError) and error.strerror:
-        where = f": {error.filename}" if error.filename else ""
-        return f"{error.strerror}{where}"
-    first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"unexpected {type(error).__name__}: {first_line}".rstrip(": ")
+def _fails_on_error(environ: Mapping[str, str]) -> bool:
+    """fail-on-error, as ``flag`` reads it; an invalid value is no "true" (it is reported)."""
+    return environ.get("CPD_FAIL_ON_ERROR", "").strip().lower() in TRUE_WORDS
+
+
+def python_input(environ: Mapping[str, str]) -> str:
+    """The python-path input, else ``python`` on PATH (what actions/setup-python sets up)."""
+    return environ.get("CPD_PYTHON", "").strip() or "python"
+
+
+def project_directory(environ: Mapping[str, str]) -> Path:
+    """The project-directory input, else the workspace, else the working directory."""
+    workspace = environ.get("CPD_PROJECT_DIRECTORY") or environ.get("GITHUB_WORKSPACE") or "."
+    return Path(workspace).absolute()
 
 
 def run_step(
@@ -81,12 +91,8 @@ def run_step(
         flag(step.environ, "CPD_FAIL_ON_ERROR")  # an invalid value is reported like any bad input
         body(step)
     except Exception as error:  # a cache problem must not break the build
-        message = (
-            str(error)
-            if isinstance(error, (CachePythonDepsError, github.OutputError))
-            else unexpected(error)
-        )
-        if step.fail_on_error:
+        message = one_line(error)
+        if _fails_on_error(step.environ):
             step.annotate("error", error_prefix + message, title=title)
             return 1
         on_failure(step, f"{failed}: {message}")
@@ -127,26 +133,3 @@ def launch(step: Callable[[], int]) -> int:
         with contextlib.suppress(OSError):
             Path(done).write_bytes(done_file_content(status))
     return status
-
-
-def launch_named(arguments: list[str]) -> int:
-    """``launch`` the step named by the launcher's argument (keys, record or prune).
-
-    Each step's module is imported only when its step runs: the record step never loads the
-    key engine.
-    """
-    name = arguments[0] if len(arguments) == 1 else ""
-    if name == "keys":
-        from cache_python_deps.action import main  # noqa: PLC0415
-
-        return launch(main)
-    if name == "record":
-        from cache_python_deps.restored import record_main  # noqa: PLC0415
-
-        return launch(record_main)
-    if name == "prune":
-        from cache_python_deps.action import prune_main  # noqa: PLC0415
-
-        return launch(prune_main)
-    sys.stderr.write(f"usage: launch.py keys|record|prune (not {' '.join(arguments)!r})\n")
-    return 2

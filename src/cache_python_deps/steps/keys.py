@@ -1,4 +1,4 @@
-"""The action's keys step and its prune sub-action: inputs from the environment, outputs to the
+"""The action's keys step, before the restore: inputs from the environment, outputs to the
 runner.
 
 ``action/run.sh`` starts each step through ``action/launch.py`` with the standard library only (no
@@ -6,12 +6,10 @@ click, nothing installed at run time), isolated (``-E -s -S``), so the action st
 milliseconds on any runner, offline and on GHES, without touching the user's Python. Each action
 input reaches it as a ``CPD_*`` environment variable set in ``action.yml``.
 
-- ``main`` (the keys step): probe the interpreter, find and validate the cache directory, compose
-  the keys, decide whether to restore and save, and hand everything to ``actions/cache``.
-- ``prune_main``: the prune sub-action.
-
-The step after the restore is ``restored.record_main``; what every step shares (failures as one
-line, ``fail-on-error``) is in step.py.
+``main`` probes the interpreter, finds and validates the cache directory, composes the keys,
+decides whether to restore and save, and hands everything to ``actions/cache``; it also notes the
+cache directory's state before the restore, for the record step (``steps.record``) to tell what
+a failed restore left. What every step shares is in ``steps.runtime``.
 """
 
 from __future__ import annotations
@@ -20,13 +18,13 @@ import contextlib
 import sys
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import TextIO
 
 from cache_python_deps import github
 from cache_python_deps.engine import Request, Result, run
 from cache_python_deps.failed_restore import directory_state
 from cache_python_deps.github import TITLE, StepIO
+from cache_python_deps.home import home_directory
 from cache_python_deps.keys import CacheKind
 from cache_python_deps.policy import CachingDecision, UnstableAbiPolicy, decide_caching
 from cache_python_deps.reporting import (
@@ -35,31 +33,18 @@ from cache_python_deps.reporting import (
     skipped_outputs,
     skipped_summary,
 )
-from cache_python_deps.step import InputError, choice, flag, run_step
+from cache_python_deps.steps.runtime import (
+    InputError,
+    choice,
+    flag,
+    project_directory,
+    python_input,
+    run_step,
+)
 from cache_python_deps.tools import TOOL_NAMES
 
 # Outputs for the action's own later steps, not worth a log line.
 _INTERNAL_OUTPUTS = frozenset({"record", "action-python", "directory-before"})
-
-
-def home_directory(environ: Mapping[str, str]) -> Path | None:
-    """The user's home directory, or None when neither HOME nor the password database has it."""
-    try:
-        return Path.home()
-    except (RuntimeError, KeyError, OSError):
-        value = Path(environ.get("HOME", ""))
-        return value if value.is_absolute() else None
-
-
-def project_directory(environ: Mapping[str, str]) -> Path:
-    """The project-directory input, else the workspace, else the working directory."""
-    workspace = environ.get("CPD_PROJECT_DIRECTORY") or environ.get("GITHUB_WORKSPACE") or "."
-    return Path(workspace).absolute()
-
-
-def python_input(environ: Mapping[str, str]) -> str:
-    """The python-path input, else ``python`` on PATH (what actions/setup-python sets up)."""
-    return environ.get("CPD_PYTHON", "").strip() or "python"
 
 
 def request_from_environment(environ: Mapping[str, str]) -> Request:
@@ -145,55 +130,3 @@ def _record_json(result: Result, environ: Mapping[str, str]) -> str:
         interpreter=interpreter if result.kind is CacheKind.VENV else None,
     )
     return provenance.to_json(record)
-
-
-def prune_main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None) -> int:
-    """The prune sub-action: shrink the cache before actions/cache saves it at the job's end."""
-
-    def warn(step: StepIO, message: str) -> None:
-        step.annotate("warning", message, title="prune")
-
-    return run_step(
-        environ,
-        stdout,
-        _prune,
-        warn,
-        failed="cache not pruned",
-        title="prune",
-        error_prefix="cache not pruned: ",
-    )
-
-
-def _prune(step: StepIO) -> None:
-    # Only pruning needs these.
-    from cache_python_deps.in_use import find_in_use, project_context  # noqa: PLC0415
-    from cache_python_deps.prune import describe_superseded, prune_cache  # noqa: PLC0415
-    from cache_python_deps.tools import get_tool  # noqa: PLC0415
-
-    environ = step.environ
-    directory = environ.get("CPD_CACHE_DIRECTORY_PATH", "").strip()
-    if not directory:
-        raise InputError("input cache-directory-path is empty: pass the main step's output")
-    tool = choice(environ, "CPD_TOOL", TOOL_NAMES, "pip")
-    stable = flag(environ, "CPD_IS_STABLE_ABI", default=True)
-    in_use = None
-    if stable:
-        context = project_context(project_directory(environ), environ, home_directory(environ))
-        in_use = find_in_use(get_tool(tool), context, python_input(environ))
-    report = prune_cache(tool, Path(directory), unstable_abi=not stable, in_use=in_use)
-    totals = f"{report.bytes_before} bytes before, {report.bytes_after} bytes after"
-    message = f"pruned {tool} cache {report.directory}: {totals}"
-    # Entry names come from the restored cache: each line inert, workflow commands fenced off.
-    step.print(f"::group::{github.escape_annotation(github.log_text(message))}")
-    github.fenced_lines(step.stdout, report.removed_entries)
-    step.print("::endgroup::")
-    if report.superseded is not None:
-        step.print(github.log_text(describe_superseded(report.superseded)))
-    shown = [f"pruned {tool} cache {github.markdown_code(report.directory)}: {totals}"]
-    if report.superseded is not None:
-        shown.append(describe_superseded(report.superseded, github.markdown_code))
-    step.write_summary("### cache-python-deps prune\n\n" + "\n\n".join(shown))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

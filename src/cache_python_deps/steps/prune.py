@@ -1,0 +1,71 @@
+"""The prune sub-action (``prune/action.yml``), the job's last step: shrink the cache before
+``actions/cache`` saves it at the end of the job.
+
+Inputs arrive as ``CPD_*`` variables (``cache-directory-path``, ``tool``, ``is-stable-abi`` from
+the main action's outputs; ``python-path`` and ``project-directory`` say where the dependencies
+in use are read). It shares nothing with the keys step but ``steps.runtime``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from cache_python_deps import github
+from cache_python_deps.github import StepIO
+from cache_python_deps.home import home_directory
+from cache_python_deps.in_use import find_in_use, project_context
+from cache_python_deps.prune import describe_superseded, prune_cache
+from cache_python_deps.steps.runtime import (
+    InputError,
+    choice,
+    flag,
+    project_directory,
+    python_input,
+    run_step,
+)
+from cache_python_deps.tools import TOOL_NAMES, get_tool
+
+
+def main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None) -> int:
+    """The prune sub-action: shrink the cache before actions/cache saves it at the job's end."""
+
+    def warn(step: StepIO, message: str) -> None:
+        step.annotate("warning", message, title="prune")
+
+    return run_step(
+        environ,
+        stdout,
+        _prune,
+        warn,
+        failed="cache not pruned",
+        title="prune",
+        error_prefix="cache not pruned: ",
+    )
+
+
+def _prune(step: StepIO) -> None:
+    environ = step.environ
+    directory = environ.get("CPD_CACHE_DIRECTORY_PATH", "").strip()
+    if not directory:
+        raise InputError("input cache-directory-path is empty: pass the main step's output")
+    tool = choice(environ, "CPD_TOOL", TOOL_NAMES, "pip")
+    stable = flag(environ, "CPD_IS_STABLE_ABI", default=True)
+    in_use = None
+    if stable:
+        context = project_context(project_directory(environ), environ, home_directory(environ))
+        in_use = find_in_use(get_tool(tool), context, python_input(environ))
+    report = prune_cache(tool, Path(directory), unstable_abi=not stable, in_use=in_use)
+    totals = f"{report.bytes_before} bytes before, {report.bytes_after} bytes after"
+    message = f"pruned {tool} cache {report.directory}: {totals}"
+    # Entry names come from the restored cache: each line inert, workflow commands fenced off.
+    step.print(f"::group::{github.escape_annotation(github.log_text(message))}")
+    github.fenced_lines(step.stdout, report.removed_entries)
+    step.print("::endgroup::")
+    if report.superseded is not None:
+        step.print(github.log_text(describe_superseded(report.superseded)))
+    shown = [f"pruned {tool} cache {github.markdown_code(report.directory)}: {totals}"]
+    if report.superseded is not None:
+        shown.append(describe_superseded(report.superseded, github.markdown_code))
+    step.write_summary("### cache-python-deps prune\n\n" + "\n\n".join(shown))
