@@ -15,7 +15,6 @@ import pytest
 
 from cache_python_deps.provenance import (
     MAX_RECORD_BYTES,
-    RECORD_NAME,
     Record,
     parse_record,
     read_record,
@@ -24,6 +23,7 @@ from cache_python_deps.provenance import (
     to_json,
     write_record,
 )
+from cache_python_deps.record_file import RECORD_NAME
 from tests.support import recorded_keys
 
 RUN = {

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from cache_python_deps import provenance
 from cache_python_deps.errors import PruneFailedError, PruneRefusedError
 from cache_python_deps.prune import protected_places, prune_cache
+from cache_python_deps.record_file import RECORD_NAME, temporary_name
 from cache_python_deps.removal import (
     MAX_DEPTH,
     ROOT,
@@ -33,7 +33,6 @@ from cache_python_deps.removal import (
 )
 from cache_python_deps.steps.prune import main as prune_main
 from cache_python_deps.tools import TOOL_NAMES, get_tool
-from cache_python_deps.tools._layout import PROVENANCE_RECORD
 from tests.prune_support import (
     give_to_unprivileged_user,
     is_root,
@@ -357,17 +356,17 @@ def test_only_the_tools_own_entries_make_its_cache(tool: str) -> None:
     own = OWN_NAMES[tool]
     checker = get_tool(tool)
     assert checker.is_own_cache(own)
-    assert checker.is_own_cache([*own, PROVENANCE_RECORD])
+    assert checker.is_own_cache([*own, RECORD_NAME])
     # What an interrupted write of the record leaves (see provenance.write_record).
-    assert checker.is_own_cache([*own, f"{PROVENANCE_RECORD}.4242.tmp"])
+    assert checker.is_own_cache([*own, temporary_name(4242)])
     for stranger in (
         "pyproject.toml",
         "README.md",
         ".git",
         "lib",
         "notes",
-        f"{PROVENANCE_RECORD}.x.tmp",
-        f"{PROVENANCE_RECORD}.4242",
+        f"{RECORD_NAME}.x.tmp",
+        f"{RECORD_NAME}.4242",
     ):
         assert not checker.is_own_cache([*own, stranger]), stranger
     others = {name for other in TOOL_NAMES if other != tool for name in OWN_NAMES[other]}
@@ -376,11 +375,10 @@ def test_only_the_tools_own_entries_make_its_cache(tool: str) -> None:
 
 @pytest.mark.parametrize("tool", TOOL_NAMES)
 def test_the_provenance_record_is_kept(tool: str, tmp_path: Path) -> None:
-    assert PROVENANCE_RECORD == provenance.RECORD_NAME
     cache = make_tree(tmp_path / "cache", {f"{OWN_NAMES[tool][0]}/x": "x"})
-    (cache / PROVENANCE_RECORD).write_text("{}")
+    (cache / RECORD_NAME).write_text("{}")
     prune_cache(tool, cache, unstable_abi=True)
-    assert (cache / PROVENANCE_RECORD).read_text() == "{}"
+    assert (cache / RECORD_NAME).read_text() == "{}"
 
 
 # -- unreadable caches and one-line errors ---------------------------------------------------

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from cache_python_deps.cache_entries import parse_timestamp
-from cache_python_deps.provenance import RECORD_NAME, parse_record
+from cache_python_deps.provenance import parse_record
+from cache_python_deps.record_file import RECORD_NAME
 from cache_python_deps.stale_entries import SUMMARY_TITLE, cache_versions
 from tests.github_api_server import GitHubApiServer, api_server, cache_entry
 from tests.github_openapi import (

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from cache_python_deps.provenance import RECORD_NAME, parse_record, read_record
+from cache_python_deps.provenance import parse_record, read_record
+from cache_python_deps.record_file import RECORD_NAME
 from cache_python_deps.steps.keys import main
 from cache_python_deps.steps.record import main as record_main
 from tests.markdown_check import foreign_elements, rendered_elements

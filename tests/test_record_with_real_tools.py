@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from cache_python_deps.provenance import (
-    RECORD_NAME,
     Record,
     read_record,
     record_for,
     saved_by_this_run,
     write_record,
 )
+from cache_python_deps.record_file import RECORD_NAME
 from tests.prune_support import LocalIndex
 from tests.support import recorded_keys
 from tests.test_prune import (

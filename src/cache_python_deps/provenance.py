@@ -27,9 +27,9 @@ from typing import Any, Final
 from cache_python_deps import __version__
 from cache_python_deps.errors import UnreadableFileError
 from cache_python_deps.keys import COMPONENT_NAMES, CacheKeys, is_valid_key
+from cache_python_deps.record_file import RECORD_NAME, temporary_name
 from cache_python_deps.safe_files import read_text_file
 
-RECORD_NAME: Final = ".cache-python-deps.json"
 RECORD_FORMAT: Final = 1
 MAX_RECORD_BYTES: Final = 64 * 1024
 
@@ -231,7 +231,7 @@ def write_record(directory: Path, record: Record, *, create: bool) -> bool:
     if not directory.is_dir() or directory.is_symlink():
         return False
     target = directory / RECORD_NAME
-    temporary = directory / f"{RECORD_NAME}.{os.getpid()}.tmp"
+    temporary = directory / temporary_name(os.getpid())
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     descriptor = os.open(temporary, flags, 0o644)
     try:

@@ -17,23 +17,11 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Final
 
+from cache_python_deps.record_file import is_record_file
 from cache_python_deps.tools.base import BuiltWheel, BuiltWheels
 
 if TYPE_CHECKING:
     from cache_python_deps.removal import CacheTree, Entry
-
-# The record the action writes into the cache directory (``provenance.RECORD_NAME``, not
-# imported here to keep tool modules light); pruning accepts and keeps it.
-PROVENANCE_RECORD: Final = ".cache-python-deps.json"
-
-
-def _is_provenance(name: str) -> bool:
-    """The record, or what a write of it interrupted midway left (``<record>.<pid>.tmp``)."""
-    if name == PROVENANCE_RECORD:
-        return True
-    middle = name.removeprefix(PROVENANCE_RECORD + ".").removesuffix(".tmp")
-    return name.endswith(".tmp") and middle != name and middle.isdigit()
-
 
 # How deep a link's directory lies below the root in the hashed layouts: ``<2>/<2>/<2>/<rest>``.
 HASHED_DEPTH: Final = 4
@@ -67,7 +55,7 @@ def hashed_built_wheels(
 
 def only_own_entries(names: Collection[str], is_own: Callable[[str], bool]) -> bool:
     """Whether every name is the tool's own (``is_own``) or the provenance record's."""
-    return all(_is_provenance(name) or is_own(name) for name in names)
+    return all(is_record_file(name) or is_own(name) for name in names)
 
 
 @dataclass(frozen=True)
