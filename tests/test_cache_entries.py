@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from cache_python_deps.cache_entries import (
+from cache_python_deps.entries.client import (
     MAX_RESPONSE_BYTES,
     PER_PAGE,
     CacheListing,

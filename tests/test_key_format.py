@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from cache_python_deps.key_format import (
+from cache_python_deps.entries.key_format import (
     ORIGINAL_FORMAT,
     NotAKeyError,
     describe_diff,

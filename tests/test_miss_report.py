@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from cache_python_deps.cache_entries import CacheEntry, CacheListing, CacheUsage, Lookup
-from cache_python_deps.keys import COMPONENT_NAMES
-from cache_python_deps.miss_report import (
+from cache_python_deps.entries.client import CacheEntry, CacheListing, CacheUsage, Lookup
+from cache_python_deps.entries.miss_report import (
     DEFAULT_STORAGE_LIMIT_BYTES,
     MissReport,
     Scope,
@@ -23,6 +22,7 @@ from cache_python_deps.miss_report import (
     human_age,
     human_size,
 )
+from cache_python_deps.keys import COMPONENT_NAMES
 from tests.github_api_server import DEFAULT_REPOSITORY, GitHubApiServer, api_server, cache_entry
 from tests.github_openapi import CACHE_USAGE, LIST_CACHES
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from cache_python_deps.cache_entries import parse_timestamp
+from cache_python_deps.entries.client import parse_timestamp
+from cache_python_deps.entries.stale import SUMMARY_TITLE, cache_versions
 from cache_python_deps.provenance import parse_record
 from cache_python_deps.record_file import RECORD_NAME
-from cache_python_deps.stale_entries import SUMMARY_TITLE, cache_versions
 from tests.github_api_server import GitHubApiServer, api_server, cache_entry
 from tests.github_openapi import (
     CACHE_USAGE,

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from cache_python_deps.cache_entries import (
+from cache_python_deps.entries.client import (
     CacheEntry,
     CacheListing,
     Deletion,
@@ -22,8 +22,8 @@ from cache_python_deps.cache_entries import (
     Lookup,
     parse_entry,
 )
-from cache_python_deps.miss_report import Scope, Untrusted
-from cache_python_deps.stale_entries import (
+from cache_python_deps.entries.miss_report import Scope, Untrusted
+from cache_python_deps.entries.stale import (
     DAMAGED_WHY,
     MAX_DELETIONS_PER_RUN,
     UNKNOWN_CLOCK_ALLOWANCE,

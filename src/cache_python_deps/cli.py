@@ -204,8 +204,8 @@ def diff(keys: tuple[str, str]) -> None:
     Reads this project's key formats 1 and 2 (and their restore-key prefixes) and the original
     action's keys. Exit code 0 whether or not they differ; 1 for a text that is no key of ours.
     """
+    from cache_python_deps.entries.key_format import describe_diff, diff_keys, parse_key  # noqa: PLC0415
     from cache_python_deps.github import log_text  # noqa: PLC0415 - only this command needs them
-    from cache_python_deps.key_format import describe_diff, diff_keys, parse_key  # noqa: PLC0415
 
     try:
         left, right = parse_key(keys[0]), parse_key(keys[1])
@@ -324,8 +324,8 @@ def _explain_entries(request: Request, repository: str, ref: str | None) -> None
     """``entries`` without deleting: the key's miss explained from the listing."""
     from datetime import datetime, timezone  # noqa: PLC0415 - only this command needs them
 
-    from cache_python_deps.cache_entries import look_up_caches  # noqa: PLC0415
-    from cache_python_deps.miss_report import LISTING_PREFIX, Scope, explain  # noqa: PLC0415
+    from cache_python_deps.entries.client import look_up_caches  # noqa: PLC0415
+    from cache_python_deps.entries.miss_report import LISTING_PREFIX, Scope, explain  # noqa: PLC0415
 
     environ = request.environ
     directory = request.project_directory
@@ -379,7 +379,7 @@ def _delete_entries(
 ) -> None:
     """``entries --delete`` / ``--delete-stale-entries``: one line per entry, exit 1 on a failure
     (an entry already gone is none)."""
-    from cache_python_deps.cache_entries import (  # noqa: PLC0415 - only this command needs them
+    from cache_python_deps.entries.client import (  # noqa: PLC0415 - only this command needs them
         ALREADY_GONE,
         PER_PAGE,
         CacheListing,
@@ -387,13 +387,13 @@ def _delete_entries(
         Tidy,
         look_up_caches,
     )
-    from cache_python_deps.github import log_text  # noqa: PLC0415
-    from cache_python_deps.miss_report import LISTING_PREFIX  # noqa: PLC0415
-    from cache_python_deps.stale_entries import (  # noqa: PLC0415
+    from cache_python_deps.entries.miss_report import LISTING_PREFIX  # noqa: PLC0415
+    from cache_python_deps.entries.stale import (  # noqa: PLC0415
         deletion_text_lines,
         entries_of_ref,
         superseded_in_ref,
     )
+    from cache_python_deps.github import log_text  # noqa: PLC0415
 
     limit = DELETE_MAX_PAGES * PER_PAGE
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from cache_python_deps.cache_entries import parse_timestamp
+from cache_python_deps.entries.client import parse_timestamp
 from tests.e2e.act_harness import (
     DEFAULT_REPOSITORY,
     ActRun,

@@ -30,8 +30,8 @@ from cache_python_deps.provenance import Record
 from cache_python_deps.steps.runtime import flag, run_step
 
 if TYPE_CHECKING:  # the API modules load only when the API is asked
-    from cache_python_deps.cache_entries import Lookup
-    from cache_python_deps.stale_entries import DamagedEntryRule
+    from cache_python_deps.entries.client import Lookup
+    from cache_python_deps.entries.stale import DamagedEntryRule
 
 # How the differences between a restored entry and this job read, component by component.
 _DIFFERENCE_WORDS = {
@@ -250,8 +250,8 @@ def _explain_miss(
 ) -> RestoreOutcome:
     """One bounded lookup of the repository's entries: why no exact hit; after a failed restore,
     which entry failed (deleted with delete-stale-entries). The outcome gets its warning."""
-    from cache_python_deps import stale_entries  # noqa: PLC0415
-    from cache_python_deps.miss_report import explain_without_exact_hit  # noqa: PLC0415
+    from cache_python_deps.entries import stale as stale_entries  # noqa: PLC0415
+    from cache_python_deps.entries.miss_report import explain_without_exact_hit  # noqa: PLC0415
 
     environ = step.environ
     delete_stale = flag(environ, "CPD_DELETE_STALE_ENTRIES")
@@ -279,7 +279,7 @@ def _explain_miss(
 
 def _delete_superseded(step: StepIO, this_job: Record, sections: list[str]) -> None:
     """After an exact hit, with delete-stale-entries: the entries it supersedes go."""
-    from cache_python_deps import stale_entries  # noqa: PLC0415 - only when asked for
+    from cache_python_deps.entries import stale as stale_entries  # noqa: PLC0415 - only when asked for
 
     if _may_save(step.environ):
         _report_deletions(
@@ -293,7 +293,7 @@ def _delete_superseded(step: StepIO, this_job: Record, sections: list[str]) -> N
 
 def _report_deletions(step: StepIO, lookup: Lookup, sections: list[str]) -> None:
     """The deletions in the log (one inert line each) and as a job-summary section."""
-    from cache_python_deps import stale_entries  # noqa: PLC0415
+    from cache_python_deps.entries import stale as stale_entries  # noqa: PLC0415
 
     for line in stale_entries.deletion_text_lines(lookup):
         step.print(f"cache-python-deps: {line}")
@@ -309,8 +309,8 @@ def failed_restore_warning(
     may_save: bool,
 ) -> str:
     """The one warning after a failed restore: what it left, and what became of the entry."""
-    from cache_python_deps import stale_entries  # noqa: PLC0415
-    from cache_python_deps.miss_report import Untrusted, phrase_text  # noqa: PLC0415
+    from cache_python_deps.entries import stale as stale_entries  # noqa: PLC0415
+    from cache_python_deps.entries.miss_report import Untrusted, phrase_text  # noqa: PLC0415
 
     where = Untrusted(str(leftover.directory))
     count = f"{leftover.files} file{'' if leftover.files == 1 else 's'}"

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from cache_python_deps.cache_entries import (
+from cache_python_deps.entries.client import (
     DEFAULT_TIMEOUT,
     CacheEntry,
     CacheListing,
@@ -45,9 +45,8 @@ from cache_python_deps.cache_entries import (
     look_up_caches,
     parse_timestamp,
 )
-from cache_python_deps.errors import CachePythonDepsError
-from cache_python_deps.key_format import ParsedKey, parse_key
-from cache_python_deps.miss_report import (
+from cache_python_deps.entries.key_format import ParsedKey, parse_key
+from cache_python_deps.entries.miss_report import (
     NO_API_ACCESS,
     Phrase,
     Scope,
@@ -58,6 +57,7 @@ from cache_python_deps.miss_report import (
     scope_from_environment,
     usage_phrase,
 )
+from cache_python_deps.errors import CachePythonDepsError
 
 MAX_DELETIONS_PER_RUN: Final = 20
 # Without the API's Date header, how far the runner's clock is assumed to be off at most.

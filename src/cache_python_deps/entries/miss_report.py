@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Final
 
 from cache_python_deps import github
-from cache_python_deps.cache_entries import (
+from cache_python_deps.entries.client import (
     DEFAULT_TIMEOUT,
     CacheEntry,
     CacheUsage,
@@ -32,8 +32,7 @@ from cache_python_deps.cache_entries import (
     Tidy,
     look_up_caches,
 )
-from cache_python_deps.errors import CachePythonDepsError
-from cache_python_deps.key_format import (
+from cache_python_deps.entries.key_format import (
     INTERPRETER_COMPONENTS,
     PLATFORM_COMPONENTS,
     KeyDiff,
@@ -41,6 +40,7 @@ from cache_python_deps.key_format import (
     diff_keys,
     parse_key,
 )
+from cache_python_deps.errors import CachePythonDepsError
 from cache_python_deps.keys import COMPONENT_NAMES
 from cache_python_deps.safe_files import read_text_file
 

@@ -1,0 +1,12 @@
+"""The repository's cache entries, as this action sees them through GitHub's REST API.
+
+- ``key_format``: a key read back into its named components, and how two keys differ, in one
+  vocabulary (the CLI's ``diff``, the record step's partial restores, the miss report).
+- ``client``: the bounded REST client (list, usage, delete), stdlib only.
+- ``miss_report``: why a run had no exact hit, from the entries listed.
+- ``stale``: which entries a failed restore damaged or a newer save superseded, and what
+  deleting them did.
+
+Nothing here runs on an exact hit unless the workflow asks to delete superseded entries: the
+keys step and the common path never import it.
+"""
