@@ -7,10 +7,13 @@ import hashlib
 import pytest
 
 from cache_python_deps.entries.key_format import (
+    MEANINGS,
     ORIGINAL_FORMAT,
+    VIRTUALENV_MEANING,
     NotAKeyError,
     describe_diff,
     diff_keys,
+    meaning,
     parse_key,
 )
 from cache_python_deps.keys import (
@@ -187,3 +190,35 @@ def test_the_original_actions_key_against_ours_names_the_scheme_change() -> None
     assert names[0] == "key format"
     assert "os" not in names  # Linux and linux: the same OS
     assert "original action" in describe_diff(key_diff)
+
+
+def test_every_component_has_exactly_one_meaning() -> None:
+    """The one phrase table covers each component once: no difference goes unexplained."""
+    for name in COMPONENT_NAMES:
+        holders = [entry for entry in MEANINGS if name in entry.components]
+        assert len(holders) == 1, name
+        assert meaning(name) is holders[0]
+
+
+def test_two_virtualenv_kinds_differ_by_the_interpreter_install() -> None:
+    assert meaning("cache kind", "venv.3.12.1.aaaa", "venv.3.12.2.bbbb") is VIRTUALENV_MEANING
+    assert meaning("cache kind", "venv.3.12.1.aaaa", "tool") is not VIRTUALENV_MEANING
+    left = parse_key(
+        "cpd-2-linux-debian12-x86_64-64bit-glibc2.36-cpython-cp312-3.12-pip.2-venv.3.12.1.aaaa-x"
+    )
+    right = parse_key(
+        "cpd-2-linux-debian12-x86_64-64bit-glibc2.36-cpython-cp312-3.12-pip.2-venv.3.12.2.bbbb-x"
+    )
+    assert describe_diff(diff_keys(left, right)) == (
+        "another interpreter install: a virtualenv follows one install "
+        "(venv.3.12.1.aaaa -> venv.3.12.2.bbbb)"
+    )
+
+
+def test_agreement_counts_the_leading_components_two_keys_share() -> None:
+    key = "cpd-2-linux-debian12-x86_64-64bit-glibc2.36-cpython-cp312-3.12-pip.2-tool-x"
+    assert diff_keys(parse_key(key), parse_key(key.upper())).agreeing == len(COMPONENT_NAMES)
+    other_abi = key.replace("cp312-3.12", "cp313-3.13")
+    assert diff_keys(parse_key(key), parse_key(other_abi)).agreeing == COMPONENT_NAMES.index(
+        "abi tag"
+    )

@@ -103,7 +103,7 @@ def test_a_partial_restore_names_the_entry_and_what_changed(tmp_path: Path) -> N
     assert outputs["cache-matched-key"] == first.primary
     assert outputs["cache-hit"] == "false"
     summary = second.summary.read_text()
-    assert "partial restore: dependencies changed" in summary
+    assert "partial restore: same interpreter, dependencies changed (deps-1 -> deps-2)" in summary
     assert "deps-1 -> deps-2" in summary
     # The entry saved at the end of this job carries this job's key.
     record = read_record(second.directory).record

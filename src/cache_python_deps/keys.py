@@ -26,6 +26,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -41,21 +42,20 @@ MAX_VERBATIM_DEPENDENCY_HASH = 128
 MAX_DEPENDENCY_HASH_INPUT = 64 * 1024
 NO_DEPENDENCY_FILES = "nodeps"
 
-# The names of a key's components, in key order (compose_keys makes them, in this order).
+# A key's components, in key order, by what they say about an entry: which key scheme, which
+# machine, which interpreter ABI, which tool and kind of cache, which dependencies.
+SCHEME_COMPONENTS: Final = ("prefix", "key format")
+PLATFORM_COMPONENTS: Final = ("os", "os release", "architecture", "pointer size", "libc")
+INTERPRETER_COMPONENTS: Final = ("implementation", "abi tag", "abi epoch")
+CACHE_COMPONENTS: Final = ("tool", "cache kind")
+DEPENDENCY_COMPONENTS: Final = ("dependencies",)
+# Every component's name, in key order (compose_keys makes them in this order).
 COMPONENT_NAMES: Final = (
-    "prefix",
-    "key format",
-    "os",
-    "os release",
-    "architecture",
-    "pointer size",
-    "libc",
-    "implementation",
-    "abi tag",
-    "abi epoch",
-    "tool",
-    "cache kind",
-    "dependencies",
+    *SCHEME_COMPONENTS,
+    *PLATFORM_COMPONENTS,
+    *INTERPRETER_COMPONENTS,
+    *CACHE_COMPONENTS,
+    *DEPENDENCY_COMPONENTS,
 )
 
 _VERBATIM_DEPENDENCY_HASH = re.compile(r"[A-Za-z0-9._+=-]+")
@@ -144,7 +144,8 @@ def compose_keys(
 ) -> CacheKeys:
     """All keys for one interpreter identity, tool, cache kind and dependency hash."""
     components = identity_components(identity)
-    for_os = _join(components[:7]) + "-"
+    os_wide = (*SCHEME_COMPONENTS, *PLATFORM_COMPONENTS)
+    for_os = _join([component for component in components if component.name in os_wide]) + "-"
     components.append(
         KeyComponent("tool", normalize(f"{tool_name}.{tool_layout_version}"), "--tool")
     )
@@ -171,6 +172,23 @@ def compose_keys(
     for key in (keys.primary, *keys.restore_keys, keys.for_os, keys.for_python_interpreter):
         validate_key(key)
     return keys
+
+
+def same_value(left: str | None, right: str | None) -> bool:
+    """Whether two keys, or two values of one component, are the same to actions/cache (which
+    compares keys ignoring case); None, a component a key (a prefix) lacks, equals only None."""
+    if left is None or right is None:
+        return left is right
+    return left.lower() == right.lower()
+
+
+def differing_components(
+    left: Mapping[str, str | None], right: Mapping[str, str | None]
+) -> tuple[str, ...]:
+    """The names of the components whose values differ (``same_value``), in key order."""
+    return tuple(
+        name for name in COMPONENT_NAMES if not same_value(left.get(name), right.get(name))
+    )
 
 
 def is_valid_key(key: str) -> bool:

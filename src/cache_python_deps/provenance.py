@@ -26,7 +26,12 @@ from typing import Any, Final
 
 from cache_python_deps import __version__
 from cache_python_deps.errors import UnreadableFileError
-from cache_python_deps.keys import COMPONENT_NAMES, CacheKeys, is_valid_key
+from cache_python_deps.keys import (
+    COMPONENT_NAMES,
+    CacheKeys,
+    differing_components,
+    is_valid_key,
+)
 from cache_python_deps.record_file import RECORD_NAME, temporary_name
 from cache_python_deps.safe_files import read_text_file
 
@@ -79,8 +84,7 @@ class Record:
 
     def differences(self, other: Record) -> tuple[str, ...]:
         """Names of the components whose values differ from ``other``'s, in key order."""
-        mine, theirs = dict(self.components), dict(other.components)
-        return tuple(name for name in COMPONENT_NAMES if mine.get(name) != theirs.get(name))
+        return differing_components(dict(self.components), dict(other.components))
 
     @property
     def is_virtualenv(self) -> bool:

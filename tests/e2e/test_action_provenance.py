@@ -191,7 +191,10 @@ def test_partial_restore_names_the_entry_and_the_api_explains_the_miss(
         assert row in provenance
     assert "Differs from this job's key:" in provenance
     assert "| dependencies | `deps-1 -> deps-2` |" in provenance
-    assert "- `partial restore: dependencies changed`" in provenance
+    assert (
+        "- `partial restore: same interpreter, dependencies changed (deps-1 -> deps-2)`"
+        in provenance
+    )
 
     why = summary_section(summary, MISS_REPORT_TITLE).splitlines()
     assert why[2] == (

@@ -7,6 +7,6 @@
 - ``stale``: which entries a failed restore damaged or a newer save superseded, and what
   deleting them did.
 
-Nothing here runs on an exact hit unless the workflow asks to delete superseded entries: the
-keys step and the common path never import it.
+The keys step never imports any of it; the record step reads keys back (``key_format``) and
+asks the API only without an exact hit, or when the workflow asks to delete superseded entries.
 """

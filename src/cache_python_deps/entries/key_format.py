@@ -24,16 +24,19 @@ from dataclasses import dataclass
 from typing import Final
 
 from cache_python_deps.errors import CachePythonDepsError
-from cache_python_deps.keys import COMPONENT_NAMES
+from cache_python_deps.keys import (
+    COMPONENT_NAMES,
+    DEPENDENCY_COMPONENTS,
+    INTERPRETER_COMPONENTS,
+    MAX_KEY_LENGTH,
+    SCHEME_COMPONENTS,
+    same_value,
+)
 
 KNOWN_FORMATS: Final = ("1", "2")
 ORIGINAL_FORMAT: Final = "original"
-
-# Components that say which machine a cache is for, then which interpreter ABI.
-PLATFORM_COMPONENTS: Final = ("os", "os release", "architecture", "pointer size", "libc")
-INTERPRETER_COMPONENTS: Final = ("implementation", "abi tag", "abi epoch")
-# Longest text read as a key: actions/cache refuses keys over 512 characters.
-MAX_KEY_TEXT: Final = 512
+# Longest text read as a key: actions/cache refuses longer keys.
+MAX_KEY_TEXT: Final = MAX_KEY_LENGTH
 
 _FIELD: Final = r"[a-z0-9._]+"
 _FIELD_RULES: Final = {
@@ -183,11 +186,15 @@ class KeyDiff:
         """The change of one component, if it changed."""
         return next((change for change in self.changes if change.name == name), None)
 
-
-def _equal(left: str | None, right: str | None) -> bool:
-    if left is None or right is None:
-        return left is right
-    return left.lower() == right.lower()
+    @property
+    def agreeing(self) -> int:
+        """How many leading components (of the left key, in key order) agree: all of them for
+        the same key. The nearer an entry, the more it agrees with this job's key."""
+        changed = {change.name for change in self.changes}
+        for index, (name, _) in enumerate(self.left.components):
+            if name in changed:
+                return index
+        return len(self.left.components)
 
 
 def diff_keys(left: ParsedKey, right: ParsedKey) -> KeyDiff:
@@ -206,7 +213,7 @@ def diff_keys(left: ParsedKey, right: ParsedKey) -> KeyDiff:
     changes = tuple(
         ComponentChange(name, left.get(name), right.get(name))
         for name in names
-        if not _equal(left.get(name), right.get(name))
+        if not same_value(left.get(name), right.get(name))
     )
     return KeyDiff(left=left, right=right, changes=changes)
 
@@ -246,34 +253,78 @@ def describe_diff(diff: KeyDiff) -> str:  # noqa: PLR0911 - one case per kind of
     return "; ".join(_phrases(diff))
 
 
+@dataclass(frozen=True)
+class Meaning:
+    """What a difference in a group of components means, in this project's words."""
+
+    components: tuple[str, ...]
+    # A key that differs there: "another interpreter ABI (abi tag cp312 -> cp313)".
+    change: str
+    # Why no entry of this job's value exists yet, when the nearest entries differ there.
+    first_run: str
+
+
+# The one phrase table for how two keys differ: the CLI's diff, the record step's partial
+# restores and the miss report all say it so.
+MEANINGS: Final = (
+    Meaning(
+        SCHEME_COMPONENTS,
+        "another release of this action",
+        "the first run after upgrading misses once",
+    ),
+    Meaning(
+        ("os", "architecture", "pointer size"),
+        "another platform or runner image",
+        "first run on this platform",
+    ),
+    Meaning(("os release", "libc"), "another platform or runner image", "the runner image changed"),
+    Meaning(INTERPRETER_COMPONENTS, "another interpreter ABI", "first run of this interpreter"),
+    Meaning(
+        ("tool",),
+        "another tool or cache layout",
+        "first run with this tool (or its cache layout changed)",
+    ),
+    Meaning(("cache kind",), "another cache kind", "first run of this cache kind"),
+    Meaning(DEPENDENCY_COMPONENTS, "dependencies changed", "dependencies changed"),
+)
+# Two virtualenv kinds (``venv.<version>.<install>``) differ by the interpreter install.
+VIRTUALENV_MEANING: Final = Meaning(
+    ("cache kind",),
+    "another interpreter install: a virtualenv follows one install",
+    "a virtualenv follows one exact install",
+)
+# Pre-release and development builds key their ABI epoch by the exact build.
+UNSTABLE_EPOCH_NOTE: Final = " build (pre-release and development builds never share caches)"
+
+
+def meaning(name: str, *values: str | None) -> Meaning:
+    """What a difference in component ``name`` means, between ``values`` (if given)."""
+    if name == "cache kind" and values and both_virtualenvs(*values):
+        return VIRTUALENV_MEANING
+    return next(entry for entry in MEANINGS if name in entry.components)
+
+
+def both_virtualenvs(*kinds: str | None) -> bool:
+    """Whether every cache kind given is a virtualenv's (``venv.<version>.<install>``)."""
+    return all((kind or "").lower().startswith("venv.") for kind in kinds)
+
+
 def _phrases(diff: KeyDiff) -> list[str]:
-    phrases = []
-    platform = [c for c in diff.changes if c.name in PLATFORM_COMPONENTS]
-    if platform:
-        what = ", ".join(f"{c.name} {_arrow(c)}" for c in platform)
-        phrases.append(f"another platform or runner image ({what})")
-    interpreter = [c for c in diff.changes if c.name in INTERPRETER_COMPONENTS]
-    if interpreter:
-        what = ", ".join(f"{c.name} {_arrow(c)}" for c in interpreter)
-        phrases.append(f"another interpreter ABI ({what})")
-    tool = diff.changed("tool")
-    if tool:
-        phrases.append(f"another tool or cache layout ({_arrow(tool)})")
-    kind = diff.changed("cache kind")
-    if kind:
-        both_venvs = all(
-            (value or "").lower().startswith("venv.") for value in (kind.left, kind.right)
-        )
-        if both_venvs:
-            phrases.append(
-                f"another interpreter install ({_arrow(kind)}): a virtualenv follows one install"
-            )
+    """One phrase per meaning that changed, in key order, each with its components' values."""
+    grouped: dict[Meaning, list[ComponentChange]] = {}
+    # A component only one key has (the other is a prefix) says nothing about the entry.
+    for change in (c for c in diff.changes if None not in (c.left, c.right)):
+        grouped.setdefault(meaning(change.name, change.left, change.right), []).append(change)
+    phrases: list[str] = []
+    for found, changes in grouped.items():
+        if found.components == DEPENDENCY_COMPONENTS:
+            prefix = "" if phrases else "same interpreter, "
+            phrases.append(f"{prefix}{found.change} ({_arrow(changes[0])})")
+        elif len(found.components) == 1:
+            phrases.append(f"{found.change} ({_arrow(changes[0])})")
         else:
-            phrases.append(f"another cache kind ({_arrow(kind)})")
-    dependencies = diff.changed("dependencies")
-    if dependencies and None not in (dependencies.left, dependencies.right):
-        prefix = "" if phrases else "same interpreter, "
-        phrases.append(f"{prefix}dependencies changed ({_arrow(dependencies)})")
+            what = ", ".join(f"{change.name} {_arrow(change)}" for change in changes)
+            phrases.append(f"{found.change} ({what})")
     return phrases
 
 

@@ -33,15 +33,16 @@ from cache_python_deps.entries.client import (
     look_up_caches,
 )
 from cache_python_deps.entries.key_format import (
-    INTERPRETER_COMPONENTS,
-    PLATFORM_COMPONENTS,
+    UNSTABLE_EPOCH_NOTE,
+    VIRTUALENV_MEANING,
     KeyDiff,
     ParsedKey,
     diff_keys,
+    meaning,
     parse_key,
 )
 from cache_python_deps.errors import CachePythonDepsError
-from cache_python_deps.keys import COMPONENT_NAMES
+from cache_python_deps.keys import COMPONENT_NAMES, PLATFORM_COMPONENTS
 from cache_python_deps.safe_files import read_text_file
 
 # Every key this project writes starts so (formats 1 and 2 alike): one listing covers them all.
@@ -131,16 +132,6 @@ class MissReport:
     lookup: Lookup | None = None
 
 
-def _shared_components(primary: ParsedKey, other: ParsedKey) -> int:
-    shared = 0
-    for name in COMPONENT_NAMES:
-        left, right = primary.get(name), other.get(name)
-        if left is None or right is None or left.lower() != right.lower():
-            break
-        shared += 1
-    return shared
-
-
 def compare_entries(
     primary: ParsedKey, entries: Sequence[CacheEntry], scope: Scope, now: datetime
 ) -> tuple[list[Comparison], list[CacheEntry]]:
@@ -160,8 +151,8 @@ def compare_entries(
             Comparison(
                 entry=entry,
                 key=key,
-                diff=diff_keys(primary, key),
-                shared=_shared_components(primary, key),
+                diff=(diff := diff_keys(primary, key)),
+                shared=diff.agreeing,
                 readable=scope.can_read(entry.ref),
                 unused_for=max(now - entry.last_accessed_at, timedelta(0)),
             )
@@ -242,7 +233,7 @@ def _scope_phrase(comparison: Comparison, scope: Scope) -> Phrase:
     )
 
 
-def _headline(  # noqa: PLR0911 - one sentence per kind of nearest entry
+def _headline(
     primary: ParsedKey,
     comparisons: Sequence[Comparison],
     scope: Scope,
@@ -259,46 +250,24 @@ def _headline(  # noqa: PLR0911 - one sentence per kind of nearest entry
         return _dependencies_changed(nearest, scope, matched_key)
     differing = COMPONENT_NAMES[nearest.shared]
     rivals = [c for c in comparisons if c.shared == nearest.shared]
-    others = _listing(_values(rivals, differing))
+    values = _values(rivals, differing)
+    others = _listing(values)
     ours = (Untrusted(primary.get(differing) or ""),)
+    found = meaning(differing, primary.get(differing), *values)
+    why = found.first_run + (UNSTABLE_EPOCH_NOTE if differing == "abi epoch" else "")
     if differing == "key format":
-        return (
-            "entries exist only in key format ",
-            *others,
-            " (another release of this action): the first run after upgrading misses once",
-        )
-    if differing in PLATFORM_COMPONENTS:
-        why = (
-            "first run on this platform"
-            if differing in ("os", "architecture", "pointer size")
-            else "the runner image changed"
-        )
-        phrase: Phrase = (f"no entry for {differing} ", *ours, " yet, entries exist for ")
-        return (*phrase, *others, f": {why}")
-    if differing in INTERPRETER_COMPONENTS:
-        why = "first run of this interpreter"
-        if differing == "abi epoch":
-            why += " build (pre-release and development builds never share caches)"
-        return ("no entry for ", *ours, " yet, entries exist for ", *others, f": {why}")
-    if differing == "tool":
-        return (
-            "no entry for ",
-            *ours,
-            " yet, entries exist for ",
-            *others,
-            ": first run with this tool (or its cache layout changed)",
-        )
-    if (primary.get("cache kind") or "").startswith("venv.") and all(
-        value.startswith("venv.") for value in _values(rivals, differing)
-    ):
+        return ("entries exist only in key format ", *others, f" ({found.change}): {why}")
+    if found is VIRTUALENV_MEANING:
         return (
             "no virtualenv for this interpreter install yet (",
             *ours,
             "), entries exist for ",
             *others,
-            ": a virtualenv follows one exact install",
+            f": {why}",
         )
-    return ("no entry of cache kind ", *ours, " yet, entries exist for ", *others)
+    # The platform's and the kind's values need their name; the others say what they are.
+    named = f"{differing} " if differing in (*PLATFORM_COMPONENTS, "cache kind") else ""
+    return (f"no entry for {named}", *ours, " yet, entries exist for ", *others, f": {why}")
 
 
 def _exact_key_exists(nearest: Comparison, scope: Scope) -> Phrase:

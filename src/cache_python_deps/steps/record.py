@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from cache_python_deps import failed_restore, github, provenance
+from cache_python_deps.entries.key_format import describe_diff, diff_keys, parse_key
 from cache_python_deps.errors import CachePythonDepsError
 from cache_python_deps.github import StepIO
 from cache_python_deps.provenance import Record
@@ -32,17 +33,6 @@ from cache_python_deps.steps.runtime import flag, run_step
 if TYPE_CHECKING:  # the API modules load only when the API is asked
     from cache_python_deps.entries.client import Lookup
     from cache_python_deps.entries.stale import DamagedEntryRule
-
-# How the differences between a restored entry and this job read, component by component.
-_DIFFERENCE_WORDS = {
-    "dependencies": "dependencies changed",
-    "abi epoch": "the interpreter's ABI epoch differs",
-    "abi tag": "the ABI tag differs",
-    "implementation": "the implementation differs",
-    "tool": "the tool or its cache layout differs",
-    "cache kind": "the cache kind or the virtualenv's interpreter install differs",
-    "key format": "the key format differs",
-}
 
 
 class RecordStepError(CachePythonDepsError):
@@ -68,10 +58,9 @@ def _this_job(environ: Mapping[str, str]) -> Record:
         raise RecordStepError(f"the keys step's record is missing or invalid: {error}") from None
 
 
-def describe_differences(names: tuple[str, ...]) -> str:
-    """'dependencies changed' or 'the ABI tag differs, dependencies changed' or 'platform...'."""
-    words = [_DIFFERENCE_WORDS.get(name, f"the {name} differs") for name in names]
-    return ", ".join(words) if words else "nothing differs"
+def describe_differences(restored: Record, this_job: Record) -> str:
+    """How the restored entry's key differs from this job's, in the words of ``diff``."""
+    return describe_diff(diff_keys(parse_key(restored.key), parse_key(this_job.key)))
 
 
 def _remove_virtualenv(directory: Path) -> None:
@@ -135,7 +124,7 @@ def inspect_restored(
         )
         return RestoreOutcome(matched, restored, tuple(notes), tuple(warnings))
     if hit == "false":
-        notes.append(f"partial restore: {describe_differences(restored.differences(this_job))}")
+        notes.append(f"partial restore: {describe_differences(restored, this_job)}")
     return RestoreOutcome(matched or restored.key, restored, tuple(notes), tuple(warnings))
 
 
