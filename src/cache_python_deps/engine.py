@@ -21,7 +21,7 @@ from cache_python_deps.errors import CacheDirectoryError, CachePythonDepsError
 from cache_python_deps.identity import Identity, derive_identity
 from cache_python_deps.interpreter import InterpreterInfo, probe_interpreter
 from cache_python_deps.keys import CacheKeys, CacheKind, compose_keys
-from cache_python_deps.tools import detect_tool, get_tool
+from cache_python_deps.tools import _releases, detect_tool, get_tool
 from cache_python_deps.tools.base import CacheContext, OSFamily, Tool
 
 LOOKUP_COMMAND_TIMEOUT_SECONDS = 120.0
@@ -57,6 +57,8 @@ class Result:
     dependency_hash_source: str
     dependency_files: tuple[str, ...]
     keys: CacheKeys
+    # Said when the tool is of a newer release line than its rules were checked against.
+    rules_notice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Location:
     tool: Tool
     cache_directory: Path
     cache_directory_source: str
+    rules_notice: str | None = None
 
 
 class ProjectDirectoryError(CachePythonDepsError):
@@ -89,6 +92,7 @@ def locate(request: Request) -> Location:
     tool = (
         detect_tool(request.project_directory) if request.tool == "auto" else get_tool(request.tool)
     )
+    rules_notice = None
     if request.lookup_command:
         cache_directory = run_lookup_command(
             request.lookup_command, request.environ, request.project_directory
@@ -110,7 +114,8 @@ def locate(request: Request) -> Location:
         )
         found = tool.cache_directory(context)
         cache_directory, directory_source = found.path, found.source
-    return Location(interpreter, identity, tool, cache_directory, directory_source)
+        rules_notice = _releases.rules_notice(context, tool.name)
+    return Location(interpreter, identity, tool, cache_directory, directory_source, rules_notice)
 
 
 def run(request: Request) -> Result:
@@ -147,6 +152,7 @@ def run(request: Request) -> Result:
         dependency_hash_source=hash_source,
         dependency_files=files,
         keys=keys,
+        rules_notice=location.rules_notice,
     )
 
 

@@ -31,6 +31,7 @@ def report_dict(result: Result) -> dict[str, Any]:
         "cache_kind": result.kind.value,
         "cache_directory": str(result.cache_directory),
         "cache_directory_source": result.cache_directory_source,
+        "rules_notice": result.rules_notice,
         "dependency_hash": result.keys.components[-1].value,
         "dependency_hash_source": result.dependency_hash_source,
         "dependency_files": list(result.dependency_files),
@@ -52,6 +53,7 @@ def _facts(result: Result) -> list[tuple[str, str]]:
         ("tool", result.tool.name),
         ("cache kind", result.kind.value),
         ("cache directory", f"{result.cache_directory} [{result.cache_directory_source}]"),
+        *([("tool rules", result.rules_notice)] if result.rules_notice else []),
         ("dependency hash", result.dependency_hash_source),
     ]
 
