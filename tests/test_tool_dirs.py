@@ -1356,3 +1356,38 @@ def test_pipenv_inherits_pips_ownership_check(tmp_path: Path) -> None:
         effective_uid=0,
     )
     assert get_tool("pipenv").cache_directory(fixed).path == owned
+
+
+# -- rules of one release, with that release "installed" (its METADATA) -----------------------
+
+
+def _installed_tool(root: Path, tool: str, version: str) -> str:
+    """A PATH entry with ``tool``'s script, whose environment says it is ``version``."""
+    environment = root / f"{tool}-{version}"
+    (environment / "bin").mkdir(parents=True)
+    (environment / "bin" / tool).write_text("#!/bin/sh\nexit 1\n")
+    (environment / "bin" / tool).chmod(0o755)
+    info = environment / "lib/python3.11/site-packages" / f"{tool}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {tool}\nVersion: {version}\n")
+    return str(environment / "bin")
+
+
+@pytest.mark.parametrize(("version", "legacy"), [("1.8.5", True), ("2.0.0", False)])
+def test_poetry_1_on_macos_prefers_the_legacy_preferences_directory(
+    tmp_path: Path, project: Path, version: str, legacy: bool
+) -> None:
+    """Poetry 1.x (from 1.5) reads ~/Library/Preferences/pypoetry when a config file is there
+    (read in poetry's locations.py at 1.5.0 and 1.8.5; gone in 2.0.0). Run against the real
+    poetry only on macOS hosts (the ``macos-legacy-preferences`` scenario)."""
+    home = _home(tmp_path)
+    _write(home / "Library/Preferences/pypoetry/config.toml", 'cache-dir = "/legacy"\n')
+    _write(home / "Library/Application Support/pypoetry/config.toml", 'cache-dir = "/current"\n')
+    environ = {"PATH": _installed_tool(tmp_path, "poetry", version)}
+    ctx = context("macos", environ, project=project, home=home)
+    assert cache_dir("poetry", ctx) == ("/legacy" if legacy else "/current")
+    (home / "Library/Preferences/pypoetry/config.toml").unlink()
+    _write(home / "Library/Preferences/pypoetry/auth.toml", "")
+    # An auth.toml alone moves poetry 1 there too (and its config.toml is not read then).
+    default = str(home / "Library/Caches/pypoetry")
+    assert cache_dir("poetry", ctx) == (default if legacy else "/current")
