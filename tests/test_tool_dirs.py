@@ -35,6 +35,7 @@ from tests.support import run_as_user
 from tests.toolsenv import (
     platformdirs_target,
     release_executable,
+    release_user_base,
     tool_executable,
     tool_releases,
 )
@@ -1046,6 +1047,9 @@ def _materialize(scenario: Scenario, root: Path) -> tuple[dict[str, str], Path]:
         "PDM_CHECK_UPDATE": "false",
         "XDG_CONFIG_DIRS": str(root / "sys"),
     }
+    user_base = None if scenario.release is None else release_user_base(scenario.release)
+    if user_base is not None:
+        environ["PYTHONUSERBASE"] = str(user_base)
     environ |= {key: _substitute(value, root) for key, value in scenario.environ.items()}
     return environ, cwd
 

@@ -111,21 +111,49 @@ def _stamp(name: str) -> str:
 
 
 def _install_release(name: str) -> Path:
+    """Make the environment of one line of tests/tool-releases.txt (words: see that file)."""
     venv = releases_directory() / name
     stamp = venv / _STAMP
     if stamp.is_file() and stamp.read_text(encoding="utf-8") == _stamp(name):
         return venv
+    words = tool_releases()[name]
+    options = [word.removeprefix("venv:") for word in words if word.startswith("venv:")]
+    removed = [word.removeprefix("uninstall:") for word in words if word.startswith("uninstall:")]
+    user = [word.removeprefix("user:") for word in words if word.startswith("user:")]
+    requirements = [word for word in words if ":" not in word]
     # Made in place (scripts name their interpreter's path); the stamp, written last, marks it
     # complete, so an interrupted install is redone.
     shutil.rmtree(venv, ignore_errors=True)
     venv.parent.mkdir(parents=True, exist_ok=True)
     # No pip of its own (the tools need none): this interpreter's pip installs into it.
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    command = [sys.executable, "-m", "venv", "--without-pip", *options, str(venv)]
+    subprocess.run(command, check=True)
     python = str(_executable(venv, "python"))
-    pip = [sys.executable, "-m", "pip", "--python", python, "install", "-q"]
-    subprocess.run([*pip, *tool_releases()[name]], check=True)
+    pip = [sys.executable, "-m", "pip", "--python", python]
+    subprocess.run([*pip, "install", "-q", *requirements], check=True)
+    if removed:
+        subprocess.run([*pip, "uninstall", "-q", "-y", *removed], check=True)
+    if user:
+        target = release_user_site(name)
+        install = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target"]
+        subprocess.run([*install, str(target), *user], check=True)
     stamp.write_text(_stamp(name), encoding="utf-8")
     return venv
+
+
+def release_user_base(name: str) -> Path | None:
+    """The ``PYTHONUSERBASE`` of release environment ``name`` (None: it has no user packages)."""
+    if not any(word.startswith("user:") for word in tool_releases()[name]):
+        return None
+    return releases_directory() / name / "userbase"
+
+
+def release_user_site(name: str) -> Path:
+    """The user site under ``release_user_base(name)`` (the environment's Python is this one's)."""
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    base = release_user_base(name)
+    assert base is not None, name
+    return base / "lib" / version / "site-packages"
 
 
 def ensure_tool_releases() -> None:

@@ -3,11 +3,12 @@
 poetry and pdm call the platformdirs installed beside them, pipenv the copy vendored in the pip
 it patches, and platformdirs' rules changed between releases (see ``_platformdirs``); the tools'
 own rules changed between their releases too (see ``_releases``). The tool's script is found on
-the context's ``PATH`` as a shell finds it; its environment is the directory above the script's
-real location (``<env>/bin/poetry``: a virtual environment, pipx's, uv's and the official
-installers' included; for uv installed from a wheel, ``<env>/bin/uv`` is the binary itself).
-Python puts ``PYTHONPATH`` before the environment, so its entries are searched first. A library's
-``version.py`` and a distribution's ``METADATA`` are read bounded, through ``safe_files``.
+the context's ``PATH`` as a shell finds it; the directories it imports from are those of the
+interpreter its first line names, in ``sys.path``'s order (see ``_import_dirs``: a virtual
+environment, pipx's, uv's and the official installers' included, with the system's and the
+user's packages where that interpreter sees them); uv's binary, from a wheel, sits in
+``<env>/bin/uv`` above its ``dist-info``. A library's ``version.py`` and a distribution's
+``METADATA`` are read bounded, through ``safe_files``.
 
 ``None`` when nothing is found or a file is unreadable (callers then assume the newest rules),
 and always for another OS's paths.
@@ -22,7 +23,7 @@ from typing import Final
 
 from cache_python_deps.errors import UnreadableFileError
 from cache_python_deps.safe_files import MAX_CONFIG_BYTES, read_text_file
-from cache_python_deps.tools import _common
+from cache_python_deps.tools import _common, _import_dirs
 from cache_python_deps.tools.base import CacheContext
 
 # ``__version__ = version = '4.14.8'`` (setuptools-scm, vcs-versioning) or ``= "2.4.1"``.
@@ -43,23 +44,6 @@ def _script_on_path(context: CacheContext, script: str) -> Path | None:
     return None
 
 
-def _environment_libraries(script: Path) -> list[Path]:
-    """The site-packages directories of the environment holding ``script``."""
-    environment = Path(os.path.realpath(script)).parent.parent
-    found = sorted((environment / "lib").glob("python3*/site-packages"))
-    found += sorted((environment / "lib").glob("python3*/dist-packages"))
-    return [
-        *found,
-        environment / "lib" / "python3" / "dist-packages",
-        environment / "Lib" / "site-packages",
-    ]
-
-
-def _pythonpath(context: CacheContext) -> list[Path]:
-    entries = (_common.getenv(context, "PYTHONPATH") or "").split(os.pathsep)
-    return [context.project_directory / entry for entry in entries if entry]
-
-
 def _version_in(package: Path) -> str | None:
     try:
         text = read_text_file(package / "version.py", limit=_VERSION_FILE_LIMIT)
@@ -70,12 +54,12 @@ def _version_in(package: Path) -> str | None:
 
 
 def _import_path(context: CacheContext, script: str) -> list[Path]:
-    """The directories the tool ``script`` imports from, first first (none: not found)."""
-    directories = _pythonpath(context)
+    """The directories the tool ``script`` imports from, first first (``PYTHONPATH`` alone when
+    the script is not found)."""
     found_script = _script_on_path(context, script)
-    if found_script is not None:
-        directories += _environment_libraries(found_script)
-    return directories
+    if found_script is None:
+        return _import_dirs.pythonpath(context)
+    return _import_dirs.import_directories(context, found_script)
 
 
 def library_version(context: CacheContext, script: str, package: tuple[str, ...]) -> str | None:

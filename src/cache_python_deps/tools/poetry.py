@@ -223,7 +223,16 @@ def _parsed_pyproject(pyproject: Path, context: CacheContext, release: ToolRelea
 
 def _local_config_file(context: CacheContext, release: ToolRelease) -> Path | None:
     """The project's ``poetry.toml``, when poetry accepts the project it belongs to."""
-    pyproject = _common.find_upwards(context, "pyproject.toml")
+    # Poetry takes the nearest pyproject.toml that exists, whatever it is (a FIFO would hang
+    # it, a directory stop it: reading it here refuses both).
+    pyproject = next(
+        (
+            directory / "pyproject.toml"
+            for directory in _common.ancestors(context.project_directory)
+            if _exists(context, directory / "pyproject.toml")
+        ),
+        None,
+    )
     if pyproject is None:
         return None
     data = _parsed_pyproject(pyproject, context, release)
