@@ -21,7 +21,7 @@ from cache_python_deps.errors import CacheDirectoryError, CachePythonDepsError
 from cache_python_deps.identity import Identity, derive_identity
 from cache_python_deps.interpreter import InterpreterInfo, probe_interpreter
 from cache_python_deps.keys import CacheKeys, CacheKind, compose_keys
-from cache_python_deps.tools import _releases, detect_tool, get_tool
+from cache_python_deps.tools import detect_tool, get_tool
 from cache_python_deps.tools.base import CacheContext, OSFamily, Tool
 
 LOOKUP_COMMAND_TIMEOUT_SECONDS = 120.0
@@ -92,7 +92,7 @@ def locate(request: Request) -> Location:
     tool = (
         detect_tool(request.project_directory) if request.tool == "auto" else get_tool(request.tool)
     )
-    rules_notice = None
+    notice = None
     if request.lookup_command:
         cache_directory = run_lookup_command(
             request.lookup_command, request.environ, request.project_directory
@@ -114,8 +114,10 @@ def locate(request: Request) -> Location:
         )
         found = tool.cache_directory(context)
         cache_directory, directory_source = found.path, found.source
-        rules_notice = _releases.rules_notice(context, tool.name)
-    return Location(interpreter, identity, tool, cache_directory, directory_source, rules_notice)
+        from cache_python_deps.tools._releases import rules_notice  # noqa: PLC0415 - tool kind
+
+        notice = rules_notice(context, tool.name)
+    return Location(interpreter, identity, tool, cache_directory, directory_source, notice)
 
 
 def run(request: Request) -> Result:
