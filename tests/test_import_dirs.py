@@ -122,3 +122,22 @@ def test_a_binary_falls_back_to_the_environment_above_it(tmp_path: Path) -> None
     site.mkdir(parents=True)
     context = CacheContext("linux", {"PATH": ""}, tmp_path, Path(sys.prefix), tmp_path)
     assert import_directories(context, binary)[0] == site
+
+
+def test_a_macos_framework_build_has_its_own_user_site(tmp_path: Path) -> None:
+    """``~/Library/Python/X.Y/lib/python/site-packages`` (CPython's ``osx_framework_user``)."""
+    framework = tmp_path / "Library/Frameworks/Python.framework/Versions/3.12"
+    python = framework / "bin" / "python3.12"
+    python.parent.mkdir(parents=True)
+    python.write_text("")
+    script = tmp_path / "poetry"
+    script.write_text(f"#!{python}\n")
+    home = tmp_path / "home"
+    context = CacheContext("macos", {"HOME": str(home)}, home, Path(sys.prefix), tmp_path)
+    found = import_directories(context, script)
+    assert found[0] == home / "Library/Python/3.12/lib/python/site-packages"
+    assert found[1] == framework / "lib/python3.12/site-packages"
+    context = CacheContext(
+        "macos", {"HOME": str(home), "PYTHONUSERBASE": "/ub"}, home, Path(sys.prefix), tmp_path
+    )
+    assert import_directories(context, script)[0] == Path("/ub/lib/python/site-packages")

@@ -23,6 +23,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -149,11 +150,12 @@ def release_user_base(name: str) -> Path | None:
 
 
 def release_user_site(name: str) -> Path:
-    """The user site under ``release_user_base(name)`` (the environment's Python is this one's)."""
-    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    """The user site under ``release_user_base(name)``, in this Python's user scheme (the
+    environment's Python is this one's; a macOS framework build has a scheme of its own)."""
     base = release_user_base(name)
     assert base is not None, name
-    return base / "lib" / version / "site-packages"
+    scheme = sysconfig.get_preferred_scheme("user")
+    return Path(sysconfig.get_path("purelib", scheme, vars={"userbase": str(base)}))
 
 
 def ensure_tool_releases() -> None:

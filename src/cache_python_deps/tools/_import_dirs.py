@@ -10,7 +10,8 @@ interpreter's ``site`` puts, after ``PYTHONPATH`` (which the caller adds):
   (and ``lib64``), and for Debian's and Ubuntu's ``/usr`` Pythons ``/usr/local/lib/pythonX.Y/
   dist-packages``, ``/usr/lib/python3/dist-packages`` and ``/usr/lib/pythonX.Y/dist-packages``.
 
-The user site is ``$PYTHONUSERBASE`` (else ``~/.local``) ``/lib/pythonX.Y/site-packages``, left
+The user site is ``$PYTHONUSERBASE`` (else ``~/.local``) ``/lib/pythonX.Y/site-packages`` (for a
+macOS framework build, ``~/Library/Python/X.Y`` and ``lib/python/site-packages``), left
 out by ``-s`` or ``-I`` in the script's first line, by ``PYTHONNOUSERSITE``, and in a virtual
 environment without the system's packages. (Checked against ``sys.path`` of Debian's
 ``python3.11`` and pyenv's 3.11.7, plainly and in ``--system-site-packages`` environments.) A
@@ -109,15 +110,24 @@ def _python_version(interpreter: Path, prefix: Path, settings: dict[str, str]) -
     return found[0] if len(found) == 1 else None
 
 
-def _user_site(context: CacheContext, version: str, *, environment: bool) -> list[Path]:
-    """The user site of ``X.Y`` (``environment``: whether ``PYTHONUSERBASE`` counts)."""
+def _user_site(
+    context: CacheContext, interpreter: Path, version: str, *, environment: bool
+) -> list[Path]:
+    """The user site of ``X.Y`` (``environment``: whether ``PYTHONUSERBASE`` counts).
+
+    A macOS framework build (``Python.framework``) has ``~/Library/Python/X.Y`` for its base
+    and ``lib/python/site-packages`` under it.
+    """
+    framework = context.os_family == "macos" and "Python.framework" in os.path.realpath(interpreter)
     base = _common.getenv(context, "PYTHONUSERBASE") if environment else None
     if not base:
         home = _common.getenv(context, "HOME") or _common.account_home(context)
         if not home:
             return []
-        base = str(Path(home) / ".local")
-    return [context.project_directory / base / "lib" / f"python{version}" / "site-packages"]
+        default = Path("Library", "Python", version) if framework else Path(".local")
+        base = str(Path(home) / default)
+    tail = Path("lib", "python") if framework else Path("lib", f"python{version}")
+    return [context.project_directory / base / tail / "site-packages"]
 
 
 def _system_site(prefix: Path, version: str) -> list[Path]:
@@ -171,11 +181,12 @@ def import_directories(context: CacheContext, script: Path) -> list[Path]:
         if settings.get("include-system-site-packages", "").lower() != "true" or not version:
             return [*first, *own]
         base_prefix = Path(settings.get("home", "")).parent
-        users = _user_site(context, version, environment=not ignore_environment)
+        base_interpreter = Path(settings.get("executable") or interpreter)
+        users = _user_site(context, base_interpreter, version, environment=not ignore_environment)
         return [*first, *own, *(users if user_site else []), *_system_site(base_prefix, version)]
     prefix = Path(os.path.realpath(interpreter)).parent.parent
     version = _python_version(interpreter, prefix, settings)
     if version is None:
         return [*first, *_beside(script)]
-    users = _user_site(context, version, environment=not ignore_environment)
+    users = _user_site(context, interpreter, version, environment=not ignore_environment)
     return [*first, *(users if user_site else []), *_system_site(prefix, version)]
