@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs, idempotently: Debian's PyPy and debug CPython (the real
 # interpreters the tests probe), Debian's pip, a development virtualenv (.venv), a virtualenv with
-# the third-party tools whose cache directories are compared (.venv-tools), and the npm packages of
-# the local actions/cache stand-in used by the end-to-end tests.
+# the third-party tools whose cache directories are compared (.venv-tools) and their older
+# releases (.venv-tool-releases), and the npm packages of the local actions/cache stand-in used by
+# the end-to-end tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -80,6 +81,11 @@ if [ -f tests/tools-requirements.txt ]; then
   fi
   .venv-tools/bin/python -m pip install -q -r tests/tools-requirements.txt
 fi
+
+# Older releases of the tools, on each side of the rule changes the tool modules model
+# (tests/tool-releases.txt): a small environment each under .venv-tool-releases, installed only
+# when missing or when its line changed.
+.venv/bin/python -c 'from tests.toolsenv import ensure_tool_releases as f; f()'
 
 # npm ci when node_modules is missing or differs from package-lock.json (after a version bump),
 # through the harness's own check and lock, so that it never races a running e2e test.

@@ -67,8 +67,12 @@ PLACES = [
     # uv looks for a system uv.toml that is_file(): it passes over a FIFO or a device.
     Place("uv", "sys/uv/uv.toml", {"XDG_CONFIG_DIRS": "{root}/sys"}, skips_special_files=True),
     Place("poetry", "home/.config/pypoetry/config.toml"),
+    Place("poetry", "home/.config/pypoetry/auth.toml"),
+    Place("poetry", "project/pyproject.toml", other_files={"project/poetry.toml": ""}),
     Place(
-        "poetry", "project/poetry.toml", other_files={"project/pyproject.toml": "[tool.poetry]\n"}
+        "poetry",
+        "project/poetry.toml",
+        other_files={"project/pyproject.toml": "[tool.poetry]\npackage-mode = false\n"},
     ),
     Place("pdm", "project/pdm.toml"),
     Place("pdm", "home/.config/pdm/config.toml"),

@@ -38,7 +38,13 @@ from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools import _platformdirs
 from cache_python_deps.tools.base import CacheContext, OSFamily
 from tests.support import _pyenv_root
-from tests.toolsenv import PLATFORMDIRS_RELEASES, platformdirs_target, tools_venv
+from tests.toolsenv import (
+    DEFAULT_VENV,
+    ENV_VAR,
+    PLATFORMDIRS_RELEASES,
+    platformdirs_target,
+    tools_venv,
+)
 
 _VERSION = re.compile(r"""^__version__\s*=\s*(?:version\s*=\s*)?["']([^"']+)["']""", re.M)
 
@@ -53,17 +59,44 @@ def _tools_site() -> Path:
     return next((tools_venv() / "lib").glob("python3*/site-packages"))
 
 
+def _version_at(package: Path) -> str | None:
+    """The release of the platformdirs package at ``package`` (None: none there)."""
+    version_file = package / "version.py"
+    if not version_file.is_file():
+        return None
+    found = _VERSION.search(version_file.read_text(encoding="utf-8"))
+    return found.group(1) if found else None
+
+
+def _as_found(version: str, locate: Callable[[], Path]) -> dict[str, Callable[[], Path]]:
+    """``{release: locate}``, keyed by the release really there when it already is (the drift
+    check, scripts/tool_drift.py, puts newer ones in place); else by ``version``, located (and
+    the tools venv made) only when the test runs."""
+    existing = Path(os.environ.get(ENV_VAR) or DEFAULT_VENV).absolute()
+    if next((existing / "lib").glob("python3*/site-packages"), None) is not None:
+        found = _version_at(locate())
+        if found is not None:
+            return {found: locate}
+    return {version: locate}
+
+
+def _this_pips_platformdirs() -> Path:
+    return Path(importlib.import_module("pip").__file__ or "").parent / "_vendor" / "platformdirs"
+
+
 # Where each release the tools use lives on this machine (release -> its package directory).
 _VENDORED: dict[str, Callable[[], Path]] = {
     "2.4.1": lambda: _pyenv_vendored("3.7.16"),  # pip 22.0
     "2.6.2": lambda: _pyenv_vendored("3.9.18"),  # pip 23.0
     "3.8.1": lambda: _pyenv_vendored("3.11.7"),  # pip 23.2
     "4.2.2": lambda: _pyenv_vendored("3.13.0"),  # pip 24.2
-    "4.10.0": lambda: _tools_site() / "pipenv" / "patched" / "pip" / "_vendor" / "platformdirs",
-    "4.12.4": lambda: (
-        Path(importlib.import_module("pip").__file__ or "").parent / "_vendor" / "platformdirs"
-    ),  # pip 26.3, this environment's
-    "4.14.8": lambda: _tools_site() / "platformdirs",  # poetry's and pdm's
+    # pip 26.3, this environment's
+    _version_at(_this_pips_platformdirs()) or "4.12.4": _this_pips_platformdirs,
+    **_as_found(  # pipenv 2026.10's patched pip
+        "4.10.0",
+        lambda: _tools_site() / "pipenv" / "patched" / "pip" / "_vendor" / "platformdirs",
+    ),
+    **_as_found("4.14.8", lambda: _tools_site() / "platformdirs"),  # poetry's and pdm's
 }
 
 

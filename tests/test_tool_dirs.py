@@ -11,6 +11,7 @@ Two layers of checks (platformdirs' own rules are compared in test_platformdirs_
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pwd
@@ -31,7 +32,13 @@ from cache_python_deps.tools.base import CacheContext, OSFamily
 from cache_python_deps.tools.pipenv import parse_dotenv
 from cache_python_deps.tools.poetry import config_directory as poetry_config_directory
 from tests.support import run_as_user
-from tests.toolsenv import platformdirs_target, tool_executable
+from tests.toolsenv import (
+    platformdirs_target,
+    release_executable,
+    release_user_base,
+    tool_executable,
+    tool_releases,
+)
 
 HOMES: dict[OSFamily, str] = {"linux": "/home/u", "macos": "/Users/u", "windows": "C:\\Users\\u"}
 LOCAL = "C:\\Users\\u\\AppData\\Local"
@@ -279,7 +286,13 @@ def test_poetry_config_layers(tmp_path: Path, project: Path) -> None:
     _write(project / "poetry.toml", 'cache-dir = "/local"\n')
     assert cache_dir("poetry", ctx) == "/global", "poetry.toml counts only beside pyproject.toml"
     _write(project / "pyproject.toml", "[tool.poetry]\n")
+    assert cache_dir("poetry", ctx) == "/global", "poetry rejects a project without a name"
+    _write(project / "pyproject.toml", "[tool.poetry]\npackage-mode = false\n")
     assert cache_dir("poetry", ctx) == "/local"
+    _write(home / ".config/pypoetry/auth.toml", 'cache-dir = "/auth"\n')
+    assert cache_dir("poetry", ctx) == "/local"
+    (project / "poetry.toml").unlink()
+    assert cache_dir("poetry", ctx) == "/auth", "poetry merges auth.toml over config.toml"
     env = {"POETRY_CACHE_DIR": "/env"}
     assert cache_dir("poetry", context("linux", env, project=project, home=home)) == "/env"
 
@@ -392,8 +405,16 @@ class Scenario:
 
     name: str
     environ: dict[str, str] = field(default_factory=dict)
-    files: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # a name ending in "/": a directory
     cwd: str = "project"
+    # The environment of tests/tool-releases.txt to run (None: the tools venv's release).
+    release: str | None = None
+    # Run only on this host (``sys.platform``), for rules of one OS.
+    host: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.name if self.release is None else f"{self.release}-{self.name}"
 
 
 def _scenarios() -> Iterator[tuple[str, Scenario]]:
@@ -402,6 +423,9 @@ def _scenarios() -> Iterator[tuple[str, Scenario]]:
     yield from _uv_scenarios()
     yield from _uv_workspace_scenarios()
     yield from _poetry_scenarios()
+    yield from _poetry_project_scenarios()
+    yield from _poetry_auth_scenarios()
+    yield from _poetry_platformdirs_scenarios()
     yield from _pdm_scenarios()
     yield from _pipenv_scenarios()
     yield from _older_platformdirs_scenarios()
@@ -644,6 +668,112 @@ def _poetry_scenarios() -> Iterator[tuple[str, Scenario]]:
     )
 
 
+# pyproject.toml files poetry accepts or rejects as a project, release by release: a rejected one
+# hides the project's poetry.toml from `poetry config` (poetry install stops on it).
+_POETRY_PYPROJECTS = {
+    "no-poetry-table": "[tool.black]\nline-length = 99\n",
+    "build-system-only": '[build-system]\nrequires = ["setuptools"]\n',
+    "empty-tool-poetry": "[tool.poetry]\n",
+    "tool-poetry-name-version": '[tool.poetry]\nname = "a"\nversion = "1"\n',
+    "tool-poetry-complete": (
+        '[tool.poetry]\nname = "a"\nversion = "1"\ndescription = ""\nauthors = []\n'
+    ),
+    "tool-poetry-multiline-description": (
+        '[tool.poetry]\nname = "a"\nversion = "1"\ndescription = """x\ny"""\nauthors = []\n'
+    ),
+    "tool-poetry-version-not-a-string": (
+        '[tool.poetry]\nname = "a"\nversion = 1\ndescription = ""\nauthors = []\n'
+    ),
+    "tool-poetry-authors-not-a-list": (
+        '[tool.poetry]\nname = "a"\nversion = "1"\ndescription = ""\nauthors = "me"\n'
+    ),
+    "package-mode-false": "[tool.poetry]\npackage-mode = false\n",
+    "package-mode-not-a-boolean": '[tool.poetry]\npackage-mode = "no"\n',
+    "project-table": "[project]\nname = 'p'\nversion = '1'\n",
+    "project-dynamic-version": '[project]\nname = "p"\ndynamic = ["version"]\n',
+    "project-dynamic-version-in-tool-poetry": (
+        '[project]\nname = "p"\ndynamic = ["version"]\n[tool.poetry]\nversion = "1"\n'
+    ),
+    "project-name-not-a-string": "[project]\nname = 1\nversion = '1'\n",
+    "project-not-a-table": 'project = "p"\n[tool.poetry]\npackage-mode = false\n',
+    "tool-not-a-table": "tool = 1\n",
+    "tool-poetry-not-a-table": "[tool]\npoetry = 1\n",
+    "tool-poetry-name-not-a-string": '[tool.poetry]\nname = 1\nversion = "1"\n',
+    "project-version-not-a-string": '[project]\nname = "p"\nversion = 1\n',
+}
+
+
+def _poetry_project_scenarios() -> Iterator[tuple[str, Scenario]]:
+    local = {"project/poetry.toml": 'cache-dir = "{root}/local"\n'}
+    glob = {"home/.config/pypoetry/config.toml": 'cache-dir = "{root}/global"\n'}
+    for label, text in _POETRY_PYPROJECTS.items():
+        files = {"project/pyproject.toml": text} | local | glob
+        yield "poetry", Scenario(f"pyproject-{label}", files=files, cwd="project/sub")
+
+
+def _poetry_auth_scenarios() -> Iterator[tuple[str, Scenario]]:
+    """auth.toml, which poetry merges over config.toml (and poetry.toml over both)."""
+    config = "home/.config/pypoetry/config.toml"
+    auth = "home/.config/pypoetry/auth.toml"
+    accepted = {"project/pyproject.toml": "[tool.poetry]\npackage-mode = false\n"}
+    yield "poetry", Scenario("auth-toml", files={auth: 'cache-dir = "{root}/auth"\n'})
+    yield (
+        "poetry",
+        Scenario(
+            "auth-toml-over-config-toml",
+            files={auth: 'cache-dir = "{root}/auth"\n', config: 'cache-dir = "{root}/c"\n'},
+        ),
+    )
+    yield (
+        "poetry",
+        Scenario(
+            "poetry-toml-over-auth-toml",
+            files=accepted
+            | {"project/poetry.toml": 'cache-dir = "{root}/local"\n'}
+            | {auth: 'cache-dir = "{root}/auth"\n'},
+        ),
+    )
+    yield (
+        "poetry",
+        Scenario(
+            "auth-toml-in-config-dir-variable",
+            {"POETRY_CONFIG_DIR": "{root}/pc"},
+            {"pc/auth.toml": 'cache-dir = "{root}/pc-auth"\n'},
+        ),
+    )
+    yield (
+        "poetry",
+        Scenario(
+            "auth-toml-data-dir-reference",
+            files={
+                auth: 'data-dir = "{root}/auth-data"\n',
+                config: 'cache-dir = "{data-dir}/cache"\n',
+            },
+        ),
+    )
+
+
+def _poetry_platformdirs_scenarios() -> Iterator[tuple[str, Scenario]]:
+    """Relative XDG values: kept (relative to the working directory) by platformdirs before
+    4.11.8 (poetry 1.8's 4.2.0), ignored from 4.11.8."""
+    yield "poetry", Scenario("xdg-cache-padded-relative", {"XDG_CACHE_HOME": " rel/x "})
+    yield (
+        "poetry",
+        Scenario(
+            "xdg-config-relative",
+            {"XDG_CONFIG_HOME": "relcfg"},
+            {"project/relcfg/pypoetry/config.toml": 'cache-dir = "{root}/relcfg-cache"\n'},
+        ),
+    )
+    yield "poetry", Scenario("xdg-data-relative", {"XDG_DATA_HOME": "reldata"}, _DATA_DIR_CONFIG)
+    # Poetry 1 on macOS: a config.toml (or auth.toml) in the platformdirs 2 location wins.
+    legacy = {"home/Library/Preferences/pypoetry/config.toml": 'cache-dir = "{root}/legacy"\n'}
+    yield "poetry", Scenario("macos-legacy-preferences", files=legacy, host="darwin")
+
+
+_DATA_DIR_CONFIG = {"home/.config/pypoetry/config.toml": 'cache-dir = "{data-dir}/cache"\n'}
+
+
 def _pdm_scenarios() -> Iterator[tuple[str, Scenario]]:
     pyproject = {"project/pyproject.toml": "[project]\nname = 'p'\nversion = '1'\n"}
     local = {"project/pdm.toml": 'cache_dir = "{root}/local"\n'}
@@ -685,6 +815,21 @@ def _pdm_scenarios() -> Iterator[tuple[str, Scenario]]:
     yield "pdm", Scenario("pdm-project-relative", {"PDM_PROJECT": "../other"}, local | other)
     yield "pdm", Scenario("pdm-project-empty", {"PDM_PROJECT": ""}, pyproject | local | other)
     site = {"sys/pdm/config.toml": 'cache_dir = "{root}/site"\n'}
+    # A config path that is a directory: skipped before pdm 2.26.2, which stops on it.
+    yield (
+        "pdm",
+        Scenario(
+            "project-config-is-a-directory", files=pyproject | glob | {"project/pdm.toml/": ""}
+        ),
+    )
+    yield (
+        "pdm",
+        Scenario(
+            "config-file-variable-is-a-directory",
+            {"PDM_CONFIG_FILE": "{root}/cfgdir"},
+            {"cfgdir/": ""} | site,
+        ),
+    )
     yield "pdm", Scenario("site-config-empty-entries", {"XDG_CONFIG_DIRS": "::{root}/sys"}, site)
     yield (
         "pdm",
@@ -757,7 +902,67 @@ def _older_platformdirs_scenarios() -> Iterator[tuple[str, Scenario]]:
             yield tool, Scenario(name, {"PYTHONPATH": f"{{pd:{version}}}", **environ})
 
 
-SCENARIOS = sorted(_scenarios(), key=lambda item: (item[0], item[1].name))
+REFUSALS = [
+    ("uv", Scenario("uv-project-missing", {"UV_PROJECT": "nowhere"})),
+    ("uv", Scenario("uv-working-dir-missing", {"UV_WORKING_DIR": "nowhere"})),
+    ("uv", Scenario("uv-working-directory-missing", {"UV_WORKING_DIRECTORY": "nowhere"})),
+    ("uv", Scenario("uv-project-empty", {"UV_PROJECT": ""})),
+    (
+        "poetry",
+        Scenario(
+            "self-reference",
+            files={"home/.config/pypoetry/config.toml": 'cache-dir = "{cache-dir}/x"\n'},
+        ),
+    ),
+    (
+        "uv",
+        Scenario(
+            "uv-project-missing-beside-a-config",
+            {"UV_PROJECT": "nowhere"},
+            {"project/uv.toml": 'cache-dir = "{root}/beside"\n'},
+        ),
+    ),
+    (
+        "poetry",
+        Scenario(
+            "unparsable-pyproject",
+            files={"project/pyproject.toml": "[tool.poetry\n", "project/poetry.toml": ""},
+        ),
+    ),
+    ("pdm", Scenario("config-file-empty", {"PDM_CONFIG_FILE": ""})),
+    (
+        "pdm",
+        Scenario(
+            "config-file-empty-with-a-global-config",
+            {"PDM_CONFIG_FILE": ""},
+            {"home/.config/pdm/config.toml": 'cache_dir = "{root}/global"\n'},
+        ),
+    ),
+]
+
+
+def _release_scenarios() -> Iterator[tuple[str, Scenario]]:
+    """Each tool's scenarios and refusals again, on each older release of it.
+
+    Releases on both sides of every rule change (tests/tool-releases.txt); the platformdirs
+    scenarios are left out (they vary platformdirs, not the tool). ``CPD_SKIP_TOOL_RELEASES``
+    leaves them all out (the drift check, scripts/tool_drift.py, runs the newest releases only).
+    """
+    if os.environ.get("CPD_SKIP_TOOL_RELEASES"):
+        return
+    own = [
+        (tool, scenario)
+        for tool, scenario in [*_scenarios(), *REFUSALS]
+        if not scenario.name.startswith("platformdirs-")
+    ]
+    for release in tool_releases():
+        tool = release.split("-")[0]
+        for scenario_tool, scenario in own:
+            if scenario_tool == tool:
+                yield tool, dataclasses.replace(scenario, release=release)
+
+
+SCENARIOS = sorted([*_scenarios(), *_release_scenarios()], key=lambda item: (item[0], item[1].id))
 
 # What each tool prints for its cache directory (pipenv has no command: ask its settings object
 # after loading .env as its command line does).
@@ -776,9 +981,13 @@ _COMMANDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _tool_command(tool: str) -> list[str]:
+def _executable(name: str, release: str | None) -> Path:
+    return tool_executable(name) if release is None else release_executable(release, name)
+
+
+def _tool_command(tool: str, release: str | None = None) -> list[str]:
     executable, *arguments = _COMMANDS[tool]
-    return [str(tool_executable(executable)), *arguments]
+    return [str(_executable(executable, release)), *arguments]
 
 
 def _printed(completed: subprocess.CompletedProcess[str]) -> str:
@@ -822,18 +1031,25 @@ def _substitute(value: str, root: Path) -> str:
 
 def _materialize(scenario: Scenario, root: Path) -> tuple[dict[str, str], Path]:
     for name, text in scenario.files.items():
-        _write(root / name, text.replace("{root}", str(root)))
+        if name.endswith("/"):
+            (root / name).mkdir(parents=True, exist_ok=True)
+        else:
+            _write(root / name, text.replace("{root}", str(root)))
     cwd = root / scenario.cwd
     cwd.mkdir(parents=True, exist_ok=True)
     (root / "home").mkdir(exist_ok=True)
+    tools = _executable("python", scenario.release).parent
     environ = {
-        "PATH": os.pathsep.join([str(tool_executable("python").parent), "/usr/bin", "/bin"]),
+        "PATH": os.pathsep.join([str(tools), "/usr/bin", "/bin"]),
         "HOME": str(root / "home"),
         "LANG": "C.UTF-8",
         "NO_COLOR": "1",
         "PDM_CHECK_UPDATE": "false",
         "XDG_CONFIG_DIRS": str(root / "sys"),
     }
+    user_base = None if scenario.release is None else release_user_base(scenario.release)
+    if user_base is not None:
+        environ["PYTHONUSERBASE"] = str(user_base)
     environ |= {key: _substitute(value, root) for key, value in scenario.environ.items()}
     return environ, cwd
 
@@ -848,16 +1064,38 @@ class RealRun:
     completed: subprocess.CompletedProcess[str]
 
 
+def _is_uv_temporary_cache(tool: str, stdout: str) -> bool:
+    """Whether uv printed the fresh temporary directory of a disabled cache (``no-cache``)."""
+    printed = Path(stdout.strip().splitlines()[-1]) if stdout.strip() else None
+    return (
+        tool == "uv"
+        and printed is not None
+        and printed.name.startswith(".tmp")
+        and printed.parent == Path(tempfile.gettempdir())
+    )
+
+
+def _run_id(tool: str, scenario: Scenario) -> str:
+    return f"{tool}-{scenario.id}"
+
+
 @pytest.fixture(scope="module")
-def real_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, RealRun]:
-    """Every scenario run by its tool, several at a time (each tool start costs ~0.5-1 s)."""
-    commands = {tool: _tool_command(tool) for tool in _COMMANDS}  # skips without the tools
+def real_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, RealRun]:
+    """The scenarios this session selected, each run by its tool, several at a time (each tool
+    start costs ~0.5-1 s)."""
+    selected = {item.callspec.id for item in request.session.items if hasattr(item, "callspec")}
+    wanted = [(tool, s) for tool, s in SCENARIOS if _run_id(tool, s) in selected]
+    releases = {(tool, s.release) for tool, s in wanted}
+    commands = {key: _tool_command(*key) for key in releases}  # installs missing releases
+    tmp_path_factory.getbasetemp()  # made once here, not raced for by the threads below
 
     def run(tool: str, scenario: Scenario) -> RealRun:
-        root = tmp_path_factory.mktemp(f"{tool}-{scenario.name}").resolve()
+        root = tmp_path_factory.mktemp(_run_id(tool, scenario)).resolve()
         environ, cwd = _materialize(scenario, root)
         completed = subprocess.run(
-            commands[tool],
+            commands[(tool, scenario.release)],
             cwd=cwd,
             env=environ,
             capture_output=True,
@@ -868,19 +1106,21 @@ def real_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, RealRun]:
         return RealRun(root, cwd, environ, completed)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {f"{tool}-{s.name}": pool.submit(run, tool, s) for tool, s in SCENARIOS}
+        futures = {_run_id(tool, s): pool.submit(run, tool, s) for tool, s in wanted}
         return {name: future.result() for name, future in futures.items()}
 
 
 @pytest.mark.tools
 @pytest.mark.parametrize(
-    ("tool", "scenario"), SCENARIOS, ids=[f"{tool}-{s.name}" for tool, s in SCENARIOS]
+    ("tool", "scenario"), SCENARIOS, ids=[_run_id(tool, s) for tool, s in SCENARIOS]
 )
 def test_matches_the_real_tool(
     tool: str, scenario: Scenario, real_runs: dict[str, RealRun]
 ) -> None:
-    run = real_runs[f"{tool}-{scenario.name}"]
-    printed = _printed(run.completed)
+    """Ours names the directory the real tool names, or refuses (one line) where it fails."""
+    if scenario.host is not None and sys.platform != scenario.host:
+        pytest.skip(f"a rule of {scenario.host} hosts")
+    run = real_runs[_run_id(tool, scenario)]
     ctx = CacheContext(
         os_family="linux" if sys.platform.startswith("linux") else "macos",
         environ=run.environ,
@@ -888,6 +1128,12 @@ def test_matches_the_real_tool(
         interpreter_prefix=Path(sys.prefix),
         project_directory=run.cwd,
     )
+    if run.completed.returncode != 0 or _is_uv_temporary_cache(tool, run.completed.stdout):
+        with pytest.raises(CachePythonDepsError) as raised:
+            cache_dir(tool, ctx)
+        assert "\n" not in str(raised.value)
+        return
+    printed = _printed(run.completed)
     assert os.path.normpath(cache_dir(tool, ctx)) == _as_the_tool_uses_it(
         tool, printed, run.environ, run.cwd
     )
@@ -927,21 +1173,6 @@ def test_uv_no_cache_really_is_a_temporary_directory(tmp_path: Path) -> None:
 
 # -- what the real tools refuse, we refuse --------------------------------------------------
 
-REFUSALS = [
-    ("uv", Scenario("uv-project-missing", {"UV_PROJECT": "nowhere"})),
-    ("uv", Scenario("uv-working-dir-missing", {"UV_WORKING_DIR": "nowhere"})),
-    ("uv", Scenario("uv-working-directory-missing", {"UV_WORKING_DIRECTORY": "nowhere"})),
-    ("uv", Scenario("uv-project-empty", {"UV_PROJECT": ""})),
-    (
-        "poetry",
-        Scenario(
-            "self-reference",
-            files={"home/.config/pypoetry/config.toml": 'cache-dir = "{cache-dir}/x"\n'},
-        ),
-    ),
-    ("pdm", Scenario("config-file-empty", {"PDM_CONFIG_FILE": ""})),
-]
-
 
 @pytest.mark.tools
 @pytest.mark.parametrize(
@@ -977,7 +1208,10 @@ SOURCES = [
     (
         "poetry",
         {},
-        {"pyproject.toml": "[tool.poetry]\n", "poetry.toml": 'cache-dir = "/c"\n'},
+        {
+            "pyproject.toml": "[project]\nname='p'\nversion='1'\n",
+            "poetry.toml": 'cache-dir = "/c"\n',
+        },
         "cache-dir in {project}/poetry.toml",
     ),
     ("pdm", {"PDM_CACHE_DIR": "/e"}, {}, "PDM_CACHE_DIR"),
@@ -1126,3 +1360,38 @@ def test_pipenv_inherits_pips_ownership_check(tmp_path: Path) -> None:
         effective_uid=0,
     )
     assert get_tool("pipenv").cache_directory(fixed).path == owned
+
+
+# -- rules of one release, with that release "installed" (its METADATA) -----------------------
+
+
+def _installed_tool(root: Path, tool: str, version: str) -> str:
+    """A PATH entry with ``tool``'s script, whose environment says it is ``version``."""
+    environment = root / f"{tool}-{version}"
+    (environment / "bin").mkdir(parents=True)
+    (environment / "bin" / tool).write_text("#!/bin/sh\nexit 1\n")
+    (environment / "bin" / tool).chmod(0o755)
+    info = environment / "lib/python3.11/site-packages" / f"{tool}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {tool}\nVersion: {version}\n")
+    return str(environment / "bin")
+
+
+@pytest.mark.parametrize(("version", "legacy"), [("1.8.5", True), ("2.0.0", False)])
+def test_poetry_1_on_macos_prefers_the_legacy_preferences_directory(
+    tmp_path: Path, project: Path, version: str, legacy: bool
+) -> None:
+    """Poetry 1.x (from 1.5) reads ~/Library/Preferences/pypoetry when a config file is there
+    (read in poetry's locations.py at 1.5.0 and 1.8.5; gone in 2.0.0). Run against the real
+    poetry only on macOS hosts (the ``macos-legacy-preferences`` scenario)."""
+    home = _home(tmp_path)
+    _write(home / "Library/Preferences/pypoetry/config.toml", 'cache-dir = "/legacy"\n')
+    _write(home / "Library/Application Support/pypoetry/config.toml", 'cache-dir = "/current"\n')
+    environ = {"PATH": _installed_tool(tmp_path, "poetry", version)}
+    ctx = context("macos", environ, project=project, home=home)
+    assert cache_dir("poetry", ctx) == ("/legacy" if legacy else "/current")
+    (home / "Library/Preferences/pypoetry/config.toml").unlink()
+    _write(home / "Library/Preferences/pypoetry/auth.toml", "")
+    # An auth.toml alone moves poetry 1 there too (and its config.toml is not read then).
+    default = str(home / "Library/Caches/pypoetry")
+    assert cache_dir("poetry", ctx) == (default if legacy else "/current")

@@ -57,6 +57,8 @@ class Result:
     keys: CacheKeys
     # The pip ``python -m pip`` runs, when the tool is pip and its rules found the directory.
     pip: PipLocation | None = None
+    # Said when the tool is of a newer release line than its rules were checked against.
+    rules_notice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Location:
     cache_directory: Path
     cache_directory_source: str
     pip: PipLocation | None = None
+    rules_notice: str | None = None
 
 
 class ProjectDirectoryError(CachePythonDepsError):
@@ -91,6 +94,7 @@ def locate(request: Request) -> Location:
         detect_tool(request.project_directory) if request.tool == "auto" else get_tool(request.tool)
     )
     pip_used: PipLocation | None = None
+    notice = None
     if request.lookup_command:
         from cache_python_deps.lookup_command import run_lookup_command  # noqa: PLC0415
 
@@ -116,7 +120,12 @@ def locate(request: Request) -> Location:
         found = tool.cache_directory(context)
         cache_directory, directory_source = found.path, found.source
         pip_used = pip if tool.name == "pip" else None
-    return Location(interpreter, identity, tool, cache_directory, directory_source, pip_used)
+        from cache_python_deps.tools._releases import rules_notice  # noqa: PLC0415 - tool kind
+
+        notice = rules_notice(context, tool.name)
+    return Location(
+        interpreter, identity, tool, cache_directory, directory_source, pip_used, notice
+    )
 
 
 def run(request: Request) -> Result:
@@ -154,6 +163,7 @@ def run(request: Request) -> Result:
         dependency_files=files,
         keys=keys,
         pip=location.pip,
+        rules_notice=location.rules_notice,
     )
 
 

@@ -32,6 +32,7 @@ def report_dict(result: Result) -> dict[str, Any]:
         "cache_directory": str(result.cache_directory),
         "cache_directory_source": result.cache_directory_source,
         "pip": asdict(result.pip) if result.pip is not None else None,
+        "rules_notice": result.rules_notice,
         "dependency_hash": result.keys.components[-1].value,
         "dependency_hash_source": result.dependency_hash_source,
         "dependency_files": list(result.dependency_files),
@@ -54,6 +55,7 @@ def _facts(result: Result) -> list[tuple[str, str]]:
         ("cache kind", result.kind.value),
         ("cache directory", f"{result.cache_directory} [{result.cache_directory_source}]"),
         *_pip_fact(result),
+        *([("tool rules", result.rules_notice)] if result.rules_notice else []),
         ("dependency hash", result.dependency_hash_source),
     ]
 

@@ -1,6 +1,7 @@
 """PDM: the cache directory ``pdm install`` uses, computed in-process.
 
-Order (pdm's ``Project.config``: project config over global config, checked against pdm 2.29):
+Order (pdm's ``Project.config``: project config over global config, checked against pdm
+2.26.1, 2.26.2 and 2.29.4):
 
 1. ``PDM_CACHE_DIR``.
 2. ``cache_dir`` in the project's ``pdm.toml``. The project root is ``PDM_PROJECT`` when it is
@@ -8,16 +9,19 @@ Order (pdm's ``Project.config``: project config over global config, checked agai
    directory with a ``pyproject.toml`` from the project directory upwards, else the project
    directory itself. (pdm merges a legacy ``.pdm.toml`` into it as if set by ``pdm config
    --local``, which refuses ``cache_dir``: pdm stops with an error, and so does this module.)
-3. ``cache_dir`` in the global config file: ``PDM_CONFIG_FILE`` (set but empty: pdm fails),
-   else ``platformdirs.user_config_dir("pdm")/config.toml``.
+3. ``cache_dir`` in the global config file: ``PDM_CONFIG_FILE`` (set but empty: the working
+   directory, which pdm fails to read from 2.26.2 and skipped before), else
+   ``platformdirs.user_config_dir("pdm")/config.toml``.
 4. ``cache_dir`` in the site config file ``platformdirs.site_config_dir("pdm")/config.toml``.
 5. ``platformdirs.user_cache_dir("pdm")``: ``~/.cache/pdm``, ``~/Library/Caches/pdm``,
    ``%LOCALAPPDATA%\\pdm\\pdm\\Cache`` (pdm passes no app author, so platformdirs repeats the name).
 
-platformdirs is the one of pdm's own environment (found from the ``pdm`` script on ``PATH``;
-the newest rules when it is not found): see ``_platformdirs``. pdm expands ``~`` in the value;
-a relative value is relative to the working directory (the project directory). Not mirrored:
-the ``global_project.fallback`` mode (off by default).
+A config path that exists but is not a regular file (a directory) stops pdm from 2.26.2 (it
+opens it); before, pdm skipped it (``is_file``). The rules are those of the pdm on ``PATH`` (its
+release from its ``METADATA``, see ``_releases``; the newest when it is not found), and
+platformdirs is the one of pdm's own environment: see ``_platformdirs``. pdm expands ``~`` in
+the value; a relative value is relative to the working directory (the project directory). Not
+mirrored: the ``global_project.fallback`` mode (off by default).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import TYPE_CHECKING, Final
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools import _common, _installed, _platformdirs
 from cache_python_deps.tools._layout import TopLevelLayout
+from cache_python_deps.tools._releases import Gate, ToolRelease, installed_release
 from cache_python_deps.tools.base import BuiltWheels, CacheContext, CacheLocation, LockFile
 
 if TYPE_CHECKING:
@@ -38,6 +43,10 @@ __all__ = ["PDM", "PdmTool"]
 
 _APP_NAME: Final = "pdm"
 _SETTING: Final = "cache_dir"
+# The first pdm that opens a config path without checking it is a file (a directory: it fails).
+_OPENS_CONFIG_PATHS: Final = Gate(
+    "pdm", (2, 26, 2), "a config path that is not a regular file stops pdm (before: skipped)"
+)
 
 
 def _dirs(context: CacheContext) -> _platformdirs.Platformdirs:
@@ -55,13 +64,15 @@ def default_cache_directory(context: CacheContext) -> Path:
     return _common.resolve_path(context, _default_value(context), expand=True)
 
 
-def global_config_file(context: CacheContext) -> Path:
+def global_config_file(context: CacheContext, release: ToolRelease | None = None) -> Path:
     """The user-level config file ``pdm config`` writes to."""
     configured = _common.getenv(context, "PDM_CONFIG_FILE")
     if configured is not None:
-        if not configured:
+        release = release or installed_release(context, "pdm")
+        if not configured and release.since(_OPENS_CONFIG_PATHS):
             raise CacheDirectoryError("pdm fails: PDM_CONFIG_FILE is set but empty")
-        return _common.resolve_path(context, configured, expand=False)
+        # Empty: Path("") is the working directory, which older pdm skips as no file.
+        return _common.resolve_path(context, configured or ".", expand=False)
     directory = _platformdirs.user_config_dir(context, _dirs(context), _APP_NAME)
     return _common.resolve_path(context, directory, expand=False) / "config.toml"
 
@@ -79,22 +90,25 @@ def _project_root(context: CacheContext) -> Path:
     return context.project_directory if pyproject is None else pyproject.parent
 
 
-def _setting_in(context: CacheContext, path: Path) -> str | None:
+def _setting_in(context: CacheContext, path: Path, release: ToolRelease) -> str | None:
+    if not release.since(_OPENS_CONFIG_PATHS) and not _common.is_file(context, path):
+        return None  # older pdm skips what is not a file (and reads nothing else of it)
     data = _common.read_toml(context, path)
     return None if data is None else _common.string_setting(path, data, _SETTING)
 
 
-def _refuse_legacy_setting(context: CacheContext, root: Path) -> None:
+def _refuse_legacy_setting(context: CacheContext, root: Path, release: ToolRelease) -> None:
     legacy = root / ".pdm.toml"
-    if _setting_in(context, legacy) is not None:
+    if _setting_in(context, legacy, release) is not None:
         raise CacheDirectoryError(f"{legacy}: pdm refuses {_SETTING} in a project's config")
 
 
-def _config_files(context: CacheContext) -> tuple[Path, ...]:
+def _config_files(context: CacheContext, release: ToolRelease) -> tuple[Path, ...]:
     """The config files that may set ``cache_dir``, highest precedence first."""
     root = _project_root(context)
-    _refuse_legacy_setting(context, root)
-    return (root / "pdm.toml", global_config_file(context), _site_config_file(context))
+    _refuse_legacy_setting(context, root, release)
+    global_file = global_config_file(context, release)
+    return (root / "pdm.toml", global_file, _site_config_file(context))
 
 
 def cache_location(context: CacheContext) -> CacheLocation:
@@ -104,8 +118,9 @@ def cache_location(context: CacheContext) -> CacheLocation:
     if from_environment is not None:
         path = _common.resolve_path(context, from_environment, expand=True)
         return CacheLocation(path, "PDM_CACHE_DIR")
-    for config_file in _config_files(context):
-        value = _setting_in(context, config_file)
+    release = installed_release(context, "pdm")
+    for config_file in _config_files(context, release):
+        value = _setting_in(context, config_file, release)
         if value is not None:
             path = _common.resolve_path(context, value, expand=True)
             return CacheLocation(path, f"{_SETTING} in {config_file}")

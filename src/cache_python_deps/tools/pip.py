@@ -52,6 +52,7 @@ from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.safe_files import MAX_CONFIG_BYTES, read_regular_file
 from cache_python_deps.tools import _common, _platformdirs
 from cache_python_deps.tools._layout import TopLevelLayout
+from cache_python_deps.tools._releases import Gate, installed_release
 from cache_python_deps.tools.base import (
     BuiltWheels,
     CacheContext,
@@ -89,6 +90,10 @@ _VENDORED_PLATFORMDIRS: Final = (
 )
 # An unknown pip is taken for one of the long 4.5.x era (every pip from 25.3 to 26.1).
 _UNKNOWN_PIP_PLATFORMDIRS: Final = "4.5.1"
+# pip 25.2 pooled the config files' values section by section, dropping empty ones file by file;
+# 26.0 merges the files again before dropping them (read in pip's cli/parser.py at each release).
+_EMPTY_VALUE_SKIPPED: Final = Gate("pip", (25, 2), "an empty value in a later file is skipped")
+_EMPTY_VALUE_UNSETS: Final = Gate("pip", (26, 0), "an empty value in a later file unsets again")
 
 
 if TYPE_CHECKING:  # a Protocol class costs import time; only mypy needs it
@@ -308,11 +313,19 @@ def read_config_file(path: Path) -> dict[str, str]:
 
 
 def _settings(context: CacheContext) -> dict[str, _Setting]:
-    """Every ``section.name`` setting pip sees: config files, then ``PIP_*`` variables."""
+    """Every ``section.name`` setting pip sees: config files, then ``PIP_*`` variables.
+
+    A later file's empty value unsets an earlier file's, except in pip 25.2 and 25.3, which
+    skip empty values file by file (the earlier value stands).
+    """
+    release = installed_release(context, "pip")
+    empty_unsets = not release.since(_EMPTY_VALUE_SKIPPED) or release.since(_EMPTY_VALUE_UNSETS)
     settings: dict[str, _Setting] = {}
     if _is_native(context.os_family):
         for path in config_file_paths(context):
             for key, value in read_config_file(_on_host(context, path)).items():
+                if not value and not empty_unsets:
+                    continue
                 section, name = key.split(".", 1)
                 settings[key] = _Setting(value, f"[{section}] {name} in {path}")
     for variable, value in _environ(context).items():

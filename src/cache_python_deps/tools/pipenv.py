@@ -22,9 +22,12 @@ A boolean-like value (``1``, ``true``...) is read by pipenv as a boolean, not a 
 CacheDirectoryError. pip's ownership check applies (see ``pip``): pip disables a cache its user
 does not own (root) or cannot write (anyone else).
 
-The ``.env`` file is read as python-dotenv reads it (UTF-8, a leading byte-order mark dropped),
-bounded: one that is not a regular file is skipped as pipenv skips it; an oversized one is a
-one-line error.
+The ``.env`` file is read as python-dotenv reads it (UTF-8; a leading byte-order mark dropped
+from pipenv 2026.10.0, which vendors python-dotenv 1.2.4: before, the mark is part of the first
+name), bounded: one that is not a regular file is skipped as pipenv skips it; an oversized one is
+a one-line error. The pipenv on ``PATH`` decides (its release from its ``METADATA``, see
+``_releases``; the newest rules when it is not found); checked against pipenv 2026.9.1,
+2026.10.0 and 2026.10.3.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.safe_files import read_text_file
 from cache_python_deps.tools import _common, _installed, _platformdirs, pip
 from cache_python_deps.tools._layout import TopLevelLayout
+from cache_python_deps.tools._releases import Gate, installed_release
 from cache_python_deps.tools.base import BuiltWheels, CacheContext, CacheLocation, LockFile
 
 if TYPE_CHECKING:
@@ -49,6 +53,9 @@ _VARIABLE: Final = "PIPENV_CACHE_DIR"
 _BOOLEAN_WORDS: Final = frozenset({"0", "false", "no", "off", "1", "true", "yes", "on"})
 _DOTENV_DISABLING_WORDS: Final = frozenset({"1", "true", "t", "yes", "y"})
 _DEFAULT_MAX_DEPTH: Final = 10
+_DOTENV_DROPS_BYTE_ORDER_MARK: Final = Gate(
+    "pipenv", (2026, 10, 0), "a byte-order mark at the start of .env is dropped"
+)
 
 # One ``KEY=value`` binding of a .env file, as python-dotenv reads it.
 _BINDING: Final = re.compile(
@@ -85,9 +92,16 @@ def _interpolate(value: str, variables: Mapping[str, str]) -> str:
     return _REFERENCE.sub(replace, value)
 
 
-def parse_dotenv(text: str, environ: Mapping[str, str]) -> dict[str, str]:
-    """The variables a .env file sets, ``${VAR}`` expanded as pipenv loads it (with override)."""
-    text = text.removeprefix("\ufeff")  # python-dotenv drops a leading byte-order mark
+def parse_dotenv(
+    text: str, environ: Mapping[str, str], *, drop_byte_order_mark: bool = True
+) -> dict[str, str]:
+    """The variables a .env file sets, ``${VAR}`` expanded as pipenv loads it (with override).
+
+    ``drop_byte_order_mark``: python-dotenv 1.2.4 drops a leading byte-order mark (older ones
+    keep it, in the first name).
+    """
+    if drop_byte_order_mark:
+        text = text.removeprefix("\ufeff")
     values: dict[str, str] = {}
     position = 0
     while position < len(text):
@@ -146,7 +160,9 @@ def _from_dotenv(context: CacheContext) -> tuple[str, Path] | None:
     if path is None or not _common.is_file(context, path):
         return None  # pipenv loads only a regular file (a FIFO or a device is skipped)
     text = read_text_file(path, what=".env file") or ""
-    value = parse_dotenv(text, context.environ).get(_VARIABLE)
+    release = installed_release(context, "pipenv")
+    drop_mark = release.since(_DOTENV_DROPS_BYTE_ORDER_MARK)
+    value = parse_dotenv(text, context.environ, drop_byte_order_mark=drop_mark).get(_VARIABLE)
     return None if value is None else (value, path)
 
 

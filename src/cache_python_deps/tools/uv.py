@@ -1,10 +1,11 @@
 """uv: the cache directory uv installs from, computed in-process.
 
 Order (uv's ``Cache::from_settings`` and settings discovery; source read at 0.12.5, behaviour
-checked against the real uv 0.13.9):
+checked against the real uv 0.11.15, 0.11.16, 0.12.0, 0.12.20, 0.12.24 and 0.13.9):
 
 1. ``UV_NO_CACHE`` (boolish), else ``no-cache`` from the config files: the cache is a fresh
-   temporary directory per run, so there is nothing to key: CacheDirectoryError.
+   temporary directory per run, so there is nothing to key: CacheDirectoryError. (Before uv
+   0.12.24 a false ``UV_NO_CACHE`` counts as unset: the files' ``no-cache`` still decides.)
 2. ``UV_CACHE_DIR``, else ``cache-dir`` from the config files. No ``~`` expansion; a relative
    path is relative to the working directory, even in a config file.
 3. The default: ``%LOCALAPPDATA%\\uv\\cache`` on Windows; on macOS ``~/Library/Caches/uv`` if that
@@ -14,7 +15,8 @@ checked against the real uv 0.13.9):
 
 The working directory is the project directory, or ``UV_WORKING_DIR`` (``--directory``), else
 ``UV_WORKING_DIRECTORY``, relative to it. The project is ``UV_PROJECT`` (``--project``; a
-``pyproject.toml`` names its directory; it must exist), else the working directory.
+``pyproject.toml`` names its directory; it must exist from uv 0.12.0, before which uv warns and
+searches from the missing directory), else the working directory.
 
 Config files: ``UV_CONFIG_FILE`` alone when set (it wins over ``UV_NO_CONFIG``); none when
 ``UV_NO_CONFIG`` is true; otherwise the project's settings, the user's ``uv/uv.toml`` and the
@@ -30,12 +32,18 @@ system file, a nearer one winning per key, the environment beating every file:
   neither table, or cannot be parsed) the search starts at the project directory.
 - the user's: ``$XDG_CONFIG_HOME`` (when absolute) or ``~/.config``, ``%APPDATA%`` on Windows;
   skipped when it cannot be read for lack of permission, as uv skips it.
-- the system's (not with ``UV_NO_SYSTEM_CONFIG``): the first ``uv/uv.toml`` in the non-empty
-  entries of ``$XDG_CONFIG_DIRS`` (``/etc/xdg`` when unset or empty; a relative entry is relative
-  to the working directory), then ``/etc/uv/uv.toml``; ``%SYSTEMDRIVE%\\ProgramData\\uv\\uv.toml``.
+- the system's (not with ``UV_NO_SYSTEM_CONFIG``, which uv reads from 0.11.16): the first
+  ``uv/uv.toml`` in the non-empty entries of ``$XDG_CONFIG_DIRS`` (``/etc/xdg`` when unset or
+  empty; a relative entry is relative to the working directory; before uv 0.12.20 the first
+  empty entry ends the list), then ``/etc/uv/uv.toml``;
+  ``%SYSTEMDRIVE%\\ProgramData\\uv\\uv.toml``.
 
 The home is Rust's: ``HOME`` when set and not empty (a relative one is relative to the working
 directory), else the password database.
+
+The rules are those of the uv on ``PATH`` when its release can be read (uv installed from a
+wheel: pip, pipx, ``uv tool``; see ``_releases``), else the newest; the release gates were found
+by running each release (0.12.20 and 0.12.24 are after the source read here).
 
 Not modelled: workspace discovery that fails after the root is found (a member glob matching a
 directory without ``pyproject.toml``: uv then falls back to the project directory's settings),
@@ -57,6 +65,7 @@ from typing import TYPE_CHECKING, Any, Final
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools import _common
 from cache_python_deps.tools._layout import only_own_entries
+from cache_python_deps.tools._releases import Gate, ToolRelease, installed_release
 from cache_python_deps.tools.base import (
     BuiltWheel,
     BuiltWheels,
@@ -69,6 +78,16 @@ if TYPE_CHECKING:
     from cache_python_deps.removal import CacheTree, Entry
 
 __all__ = ["UV", "UvTool"]
+
+# Rule changes between uv releases (the first release with the new rule).
+_NO_SYSTEM_CONFIG_VARIABLE: Final = Gate("uv", (0, 11, 16), "UV_NO_SYSTEM_CONFIG is read")
+_PROJECT_MUST_EXIST: Final = Gate("uv", (0, 12, 0), "a missing UV_PROJECT is an error")
+_EMPTY_CONFIG_DIRS_SKIPPED: Final = Gate(
+    "uv", (0, 12, 20), "empty XDG_CONFIG_DIRS entries are skipped, not the end of the list"
+)
+_FALSE_NO_CACHE_COUNTS: Final = Gate(
+    "uv", (0, 12, 24), "a false UV_NO_CACHE overrides the config files' no-cache"
+)
 
 
 @dataclass(frozen=True)
@@ -239,7 +258,9 @@ def _user_settings(context: CacheContext, directories: _Directories) -> _Setting
     return _read_uv_toml(context, path)
 
 
-def _system_config_file(context: CacheContext, directories: _Directories) -> Path | None:
+def _system_config_file(
+    context: CacheContext, directories: _Directories, release: ToolRelease
+) -> Path | None:
     if context.os_family == "windows":
         drive = _common.getenv(context, "SYSTEMDRIVE")
         if not drive:
@@ -248,8 +269,10 @@ def _system_config_file(context: CacheContext, directories: _Directories) -> Pat
         return candidate if _common.is_file(context, candidate) else None
     entries = (_common.getenv(context, "XDG_CONFIG_DIRS") or "/etc/xdg").split(":")
     for entry in entries:
+        if not entry and not release.since(_EMPTY_CONFIG_DIRS_SKIPPED):
+            break
         if not entry:
-            continue  # uv 0.13 skips empty entries (0.12 stopped at the first)
+            continue
         candidate = directories.working / entry / "uv" / "uv.toml"
         if _common.is_file(context, candidate):
             return candidate
@@ -257,15 +280,20 @@ def _system_config_file(context: CacheContext, directories: _Directories) -> Pat
     return fallback if _common.is_file(context, fallback) else None
 
 
-def _system_settings(context: CacheContext, directories: _Directories) -> _Settings | None:
-    no_system = _common.environ_value(context, "UV_NO_SYSTEM_CONFIG")
-    if no_system is not None and _common.parse_boolish("UV_NO_SYSTEM_CONFIG", no_system):
-        return None
-    path = _system_config_file(context, directories)
+def _system_settings(
+    context: CacheContext, directories: _Directories, release: ToolRelease
+) -> _Settings | None:
+    if release.since(_NO_SYSTEM_CONFIG_VARIABLE):
+        no_system = _common.environ_value(context, "UV_NO_SYSTEM_CONFIG")
+        if no_system is not None and _common.parse_boolish("UV_NO_SYSTEM_CONFIG", no_system):
+            return None
+    path = _system_config_file(context, directories, release)
     return None if path is None else _read_uv_toml(context, path)
 
 
-def _file_settings(context: CacheContext, directories: _Directories) -> _Settings:
+def _file_settings(
+    context: CacheContext, directories: _Directories, release: ToolRelease
+) -> _Settings:
     """The cache settings from uv's config files, nearest first."""
     config_file = _common.environ_value(context, "UV_CONFIG_FILE")
     if config_file is not None:
@@ -281,7 +309,7 @@ def _file_settings(context: CacheContext, directories: _Directories) -> _Setting
     layers = (
         _project_settings(context, directories),
         _user_settings(context, directories),
-        _system_settings(context, directories),
+        _system_settings(context, directories, release),
     )
     for layer in reversed(layers):
         if layer is not None:
@@ -289,7 +317,7 @@ def _file_settings(context: CacheContext, directories: _Directories) -> _Setting
     return merged
 
 
-def _directories(context: CacheContext) -> _Directories:
+def _directories(context: CacheContext, release: ToolRelease) -> _Directories:
     """uv's working directory and project directory (see the module docstring)."""
     working = context.project_directory
     directory = _common.environ_value(context, "UV_WORKING_DIR")
@@ -309,7 +337,7 @@ def _directories(context: CacheContext) -> _Directories:
         return _Directories(working, project)
     if project.name == "pyproject.toml" and project.is_file():
         project = project.parent
-    if not project.is_dir():
+    if not project.is_dir() and release.since(_PROJECT_MUST_EXIST):
         what = "does not exist" if not project.exists() else "is not a directory"
         raise CacheDirectoryError(f"uv refuses to run: UV_PROJECT {project} {what}")
     return _Directories(working, project)
@@ -317,7 +345,7 @@ def _directories(context: CacheContext) -> _Directories:
 
 def default_cache_location(context: CacheContext) -> CacheLocation:
     """uv's cache directory when neither the environment nor a config file names one."""
-    directories = _directories(context)
+    directories = _directories(context, installed_release(context, "uv"))
     default = "uv's default"
     if context.os_family == "windows":
         local = _common.windows_local_appdata(context)
@@ -362,14 +390,15 @@ class UvTool:
 
     def cache_directory(self, context: CacheContext) -> CacheLocation:
         """The directory uv installs from (what ``uv cache dir`` prints), and its source."""
-        directories = _directories(context)
-        files = _file_settings(context, directories)
+        release = installed_release(context, "uv")
+        directories = _directories(context, release)
+        files = _file_settings(context, directories, release)
         no_cache_env = _common.environ_value(context, "UV_NO_CACHE")
         no_cache = (
-            _common.parse_boolish("UV_NO_CACHE", no_cache_env)
-            if no_cache_env is not None
-            else bool(files.no_cache)
+            _common.parse_boolish("UV_NO_CACHE", no_cache_env) if no_cache_env is not None else None
         )
+        if not no_cache and (no_cache is None or not release.since(_FALSE_NO_CACHE_COUNTS)):
+            no_cache = bool(files.no_cache)
         if no_cache:
             raise CacheDirectoryError("uv's cache is disabled (no-cache): nothing to cache")
         from_environment = _common.environ_value(context, "UV_CACHE_DIR")
@@ -401,7 +430,7 @@ class UvTool:
 
     def lock_file(self, context: CacheContext) -> LockFile | None:
         """``uv.lock`` at the root of the workspace uv finds from the project (see above)."""
-        project = _directories(context).project
+        project = _directories(context, installed_release(context, "uv")).project
         return LockFile((_workspace_root(context, project) or project) / "uv.lock", "packages")
 
 
