@@ -128,6 +128,10 @@ def launch(step: Callable[[], int]) -> int:
     """Run a step for action/run.sh and tell it, through ``CPD_DONE_FILE``, that it finished."""
     use_utf8_streams(sys.stdout, sys.stderr)
     status = step()
+    # Everything the step printed is out before run.sh learns that it finished.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
     done = os.environ.get("CPD_DONE_FILE")
     if done:
         with contextlib.suppress(OSError):
