@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +20,9 @@ from cache_python_deps.errors import CachePythonDepsError, one_line
 from cache_python_deps.home import home_directory
 from cache_python_deps.keys import CacheKind
 from cache_python_deps.tools import TOOL_NAMES
+
+if TYPE_CHECKING:
+    from cache_python_deps.entries.client import Lookup, Tidy
 
 ENV_PREFIX = "CPD"
 
@@ -324,8 +328,7 @@ def _explain_entries(request: Request, repository: str, ref: str | None) -> None
     """``entries`` without deleting: the key's miss explained from the listing."""
     from datetime import datetime, timezone  # noqa: PLC0415 - only this command needs them
 
-    from cache_python_deps.entries.client import look_up_caches  # noqa: PLC0415
-    from cache_python_deps.entries.miss_report import LISTING_PREFIX, Scope, explain  # noqa: PLC0415
+    from cache_python_deps.entries.miss_report import Scope, explain  # noqa: PLC0415
 
     environ = request.environ
     directory = request.project_directory
@@ -341,17 +344,7 @@ def _explain_entries(request: Request, repository: str, ref: str | None) -> None
         default_branch=origin_head.split("/", 1)[1] if origin_head and "/" in origin_head else None,
         base_ref=environ.get("GITHUB_BASE_REF") or None,
     )
-    token = _token(environ)
-    lookup = look_up_caches(
-        environ.get("GITHUB_API_URL"),
-        repository,
-        token,
-        key_prefix=LISTING_PREFIX,
-        timeout=ENTRIES_TIMEOUT_SECONDS,
-    )
-    if lookup.listing is None:
-        _fail_without_listing(lookup.problem, token)
-        return
+    lookup = _listed_entries(environ, repository, timeout=ENTRIES_TIMEOUT_SECONDS)
     report = explain(primary_key, scope, lookup, datetime.now(timezone.utc))
     click.echo(f"key: {primary_key}")
     for line in report.text_lines:
@@ -360,13 +353,39 @@ def _explain_entries(request: Request, repository: str, ref: str | None) -> None
         click.echo(f"notice: {report.notice}", err=True)
 
 
-def _token(environ: Mapping[str, str]) -> str | None:
-    return environ.get("GH_TOKEN") or environ.get("GITHUB_TOKEN") or None
+def _listed_entries(
+    environ: Mapping[str, str],
+    repository: str,
+    *,
+    timeout: float,
+    max_pages: int | None = None,
+    ref: str | None = None,
+    sort: str | None = None,
+    tidy: Tidy | None = None,
+) -> Lookup:
+    """One bounded lookup of this action's entries (and ``tidy``'s deletions); exit 1 with one
+    line when the API gave no listing."""
+    from cache_python_deps.entries.client import look_up_caches  # noqa: PLC0415
+    from cache_python_deps.entries.miss_report import LISTING_PREFIX  # noqa: PLC0415
 
-
-def _fail_without_listing(problem: str | None, token: str | None) -> None:
-    hint = "" if token else " (no GH_TOKEN or GITHUB_TOKEN set)"
-    _fail(f"{problem}{hint}")
+    token = environ.get("GH_TOKEN") or environ.get("GITHUB_TOKEN") or None
+    options: dict[str, Any] = {"ref": ref, "tidy": tidy}
+    if max_pages is not None:
+        options["max_pages"] = max_pages
+    if sort is not None:
+        options["sort"] = sort
+    lookup = look_up_caches(
+        environ.get("GITHUB_API_URL"),
+        repository,
+        token,
+        key_prefix=LISTING_PREFIX,
+        timeout=timeout,
+        **options,
+    )
+    if lookup.listing is None:
+        hint = "" if token else " (no GH_TOKEN or GITHUB_TOKEN set)"
+        _fail(f"{lookup.problem}{hint}")
+    return lookup
 
 
 # A closed pull request's entries, or a ref's stale ones: more than the action deletes in a run.
@@ -385,9 +404,7 @@ def _delete_entries(
         CacheListing,
         Doomed,
         Tidy,
-        look_up_caches,
     )
-    from cache_python_deps.entries.miss_report import LISTING_PREFIX  # noqa: PLC0415
     from cache_python_deps.entries.stale import (  # noqa: PLC0415
         deletion_text_lines,
         entries_of_ref,
@@ -402,21 +419,15 @@ def _delete_entries(
             return entries_of_ref(listing.entries, ref=ref, limit=limit)
         return superseded_in_ref(listing.entries, ref=ref, limit=limit)
 
-    token = _token(environ)
-    lookup = look_up_caches(
-        environ.get("GITHUB_API_URL"),
+    lookup = _listed_entries(
+        environ,
         repository,
-        token,
-        key_prefix=LISTING_PREFIX,
-        ref=ref,
-        sort="created_at",
         timeout=DELETE_TIMEOUT_SECONDS,
         max_pages=DELETE_MAX_PAGES,
+        ref=ref,
+        sort="created_at",
         tidy=Tidy(plan, limit=limit, dry_run=dry_run, by_key=everything),
     )
-    if lookup.listing is None:
-        _fail_without_listing(lookup.problem, token)
-        return
     click.echo(f"ref: {log_text(ref)}")
     for line in deletion_text_lines(lookup, dry_run=dry_run):
         click.echo(line)

@@ -47,6 +47,7 @@ from pathlib import Path, PurePosixPath
 from typing import Final, NoReturn, Protocol
 
 from cache_python_deps.errors import PruneFailedError, PruneRefusedError
+from cache_python_deps.safe_files import OPEN_FLAGS
 
 __all__ = [
     "DIR_FD_SUPPORTED",
@@ -73,14 +74,7 @@ DIR_FD_SUPPORTED: Final = (
 )
 
 _NOFOLLOW: Final = getattr(os, "O_NOFOLLOW", 0)
-_COMMON_FLAGS: Final = (
-    os.O_RDONLY
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_NOCTTY", 0)
-    | getattr(os, "O_NONBLOCK", 0)
-    | getattr(os, "O_BINARY", 0)
-)
-_DIRECTORY_FLAGS: Final = _COMMON_FLAGS | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
+_DIRECTORY_FLAGS: Final = OPEN_FLAGS | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
 # errno values of "this name is not (or no longer) a directory that can be entered":
 # ELOOP/EMLINK for a symlink under O_NOFOLLOW (Linux, macOS / FreeBSD), ENOTDIR, ENOENT.
 _NOT_ENTERABLE: Final = frozenset({errno.ELOOP, errno.EMLINK, errno.ENOTDIR, errno.ENOENT})
@@ -291,7 +285,7 @@ class _DescriptorDirectory:
         before = self.lstat(name)
         if before is None or _kind(before) is not EntryKind.FILE or before.st_size > limit:
             return None
-        descriptor = os.open(name, _COMMON_FLAGS | _NOFOLLOW, dir_fd=self._fd)
+        descriptor = os.open(name, OPEN_FLAGS | _NOFOLLOW, dir_fd=self._fd)
         return _read_opened(descriptor, limit)
 
     def close(self) -> None:
@@ -369,7 +363,7 @@ class _PathDirectory:
         before = self.lstat(name)
         if before is None or _kind(before) is not EntryKind.FILE or before.st_size > limit:
             return None
-        descriptor = os.open(self._path / name, _COMMON_FLAGS | _NOFOLLOW)
+        descriptor = os.open(self._path / name, OPEN_FLAGS | _NOFOLLOW)
         return _read_opened(descriptor, limit)
 
     def close(self) -> None:

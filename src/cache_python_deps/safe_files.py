@@ -23,7 +23,9 @@ MAX_CONFIG_BYTES: Final = 1024 * 1024
 # One dependency or lock file to hash (large uv.lock / poetry.lock files are a few MiB).
 MAX_DEPENDENCY_FILE_BYTES: Final = 32 * 1024 * 1024
 
-_OPEN_FLAGS: Final = (
+# How the action opens a file it does not trust: never a controlling terminal, never blocking on
+# a FIFO, never inherited by a child (removal.py opens directories with these too).
+OPEN_FLAGS: Final = (
     os.O_RDONLY
     | getattr(os, "O_NONBLOCK", 0)
     | getattr(os, "O_NOCTTY", 0)
@@ -66,7 +68,7 @@ def read_regular_file(path: Path, *, limit: int, what: str = "file") -> bytes | 
     if before.st_size > limit:
         raise _refuse(what, path, f"it is larger than {limit} bytes")
     try:
-        descriptor = os.open(path, _OPEN_FLAGS)
+        descriptor = os.open(path, OPEN_FLAGS)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:
