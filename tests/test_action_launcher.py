@@ -28,7 +28,10 @@ def run_action(
     workspace = tmp_path / "workspace"
     workspace.mkdir(exist_ok=True)
     (workspace / "requirements.txt").write_text("click\n")
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir(exist_ok=True)
     env = {
+        "RUNNER_TEMP": str(runner_temp),
         "PATH": path,
         "HOME": str(tmp_path / "home"),
         "GITHUB_OUTPUT": str(output),
@@ -45,6 +48,8 @@ def run_action(
         check=False,
         cwd=workspace,
     )
+    # run.sh's marks (started, done) go with it, whatever the candidates did.
+    assert list(runner_temp.iterdir()) == []
     return completed, parse_outputs(output.read_text())
 
 
@@ -95,7 +100,8 @@ def test_no_python_new_enough_skips_caching_with_a_warning(tmp_path: Path) -> No
     bin_dir.mkdir()
     for name in ("python", "python3"):
         (bin_dir / name).symlink_to(python27)
-    completed, outputs = run_action(tmp_path, str(bin_dir), CPD_PYTHON=str(python27))
+    path = f"{bin_dir}:{basic_tools(tmp_path / 'tools')}"
+    completed, outputs = run_action(tmp_path, path, CPD_PYTHON=str(python27))
     assert completed.returncode == 0
     assert "::warning title=cache-python-deps::" in completed.stdout
     assert "Python 3.10 or newer" in completed.stdout
@@ -103,12 +109,8 @@ def test_no_python_new_enough_skips_caching_with_a_warning(tmp_path: Path) -> No
 
 
 def test_no_python_new_enough_fails_when_asked(tmp_path: Path) -> None:
-    python27 = require_interpreter("pyenv-2.7.18")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "python").symlink_to(python27)
     completed, _ = run_action(
-        tmp_path, str(bin_dir), CPD_PYTHON=str(python27), CPD_FAIL_ON_ERROR="true"
+        tmp_path, _only_python27(tmp_path), CPD_PYTHON="python", CPD_FAIL_ON_ERROR="true"
     )
     assert completed.returncode == 1
     assert "::error title=cache-python-deps::" in completed.stdout
@@ -119,7 +121,7 @@ def _only_python27(tmp_path: Path) -> str:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "python").symlink_to(require_interpreter("pyenv-2.7.18"))
-    return str(bin_dir)
+    return f"{bin_dir}:{basic_tools(tmp_path / 'tools')}"
 
 
 def _spellings(words: tuple[str, ...]) -> list[str]:
