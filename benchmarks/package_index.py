@@ -197,11 +197,13 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         return super().send_head()
 
     def copyfile(self, source: BinaryIO, outputfile: BinaryIO) -> None:  # type: ignore[override]
+        # Counted before they are written: a client that has the bytes sees them counted.
+        self.server_state.count_request()
         rate = self.server_state.bytes_per_second
-        chunk = 64 * 1024
         started = time.monotonic()
         sent = 0
-        while data := source.read(chunk):
+        while data := source.read(64 * 1024):
+            self.server_state.count_bytes(len(data))
             try:
                 outputfile.write(data)
             except (BrokenPipeError, ConnectionResetError):
@@ -211,7 +213,6 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
                 ahead = sent / rate - (time.monotonic() - started)
                 if ahead > 0:
                     time.sleep(ahead)
-        self.server_state.add(self.path, sent)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -225,9 +226,12 @@ class _ServerState:
     requests: int = 0
     bytes_sent: int = 0
 
-    def add(self, path: str, sent: int) -> None:
+    def count_request(self) -> None:
         with self.lock:
             self.requests += 1
+
+    def count_bytes(self, sent: int) -> None:
+        with self.lock:
             self.bytes_sent += sent
 
     def take(self) -> tuple[int, int]:
