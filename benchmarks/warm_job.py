@@ -26,10 +26,11 @@ over every (tool, variant) for the cold jobs, then the warm ones, then the bumps
 reversed every other repetition, and the table shows medians over ``--repetitions``. Ratios
 compare each figure with the same tool's no-cache job and, for pip, with the original's.
 
-Then the growth series (``--bumps``, 10 by default; not timed): every cached variant of the
-first repetition goes on from state 1 through state 10, one bump per job, each restoring the
-previous entry by the restore key and saving a new one; its last entry is compared with a
-fresh entry of state 10 (a cold job on an empty cache server).
+Then the growth series (``--bumps``, 10 by default; not timed): every tool cache of the first
+repetition (the original's included; a venv holds only what is installed) goes on from state 1
+through state 10, one bump per job, each restoring the previous entry by the restore key and
+saving a new one; its last entry is compared with a fresh entry of state 10 (a cold job on
+an empty cache server).
 
 Everything runs offline: every job installs from a local index on 127.0.0.1 that this script
 builds once from the registry (``pip download`` of every file the pins need, including the
@@ -156,6 +157,12 @@ class Variant:
     @property
     def caches(self) -> bool:
         return self.action != "none"
+
+    @property
+    def accumulates(self) -> bool:
+        """Whether an entry can keep what a bump superseded: a tool's cache does, a venv holds
+        only what is installed (the installer replaces a bumped distribution in it)."""
+        return self.caches and self.cache_kind != "venv"
 
 
 NO_CACHE = Variant("no cache", "none")
@@ -887,7 +894,7 @@ def growth_series(
     """The first repetition's cached series, bumped on to state ``bumps``; a fresh entry each."""
     growth = []
     for (repetition, tool, variant), current in series.items():
-        if repetition != 0 or not variant.caches:
+        if repetition != 0 or not variant.accumulates:
             continue
         sizes = [
             job.entry_bytes or 0

@@ -95,6 +95,14 @@ def test_jobs_are_interleaved_cold_then_warm_then_bump_the_order_reversed() -> N
     assert len(plan) == 2 * ((1 + 4 * 3) + (1 + 3 * 3))
 
 
+def test_the_growth_series_bumps_the_caches_that_can_keep_superseded_files() -> None:
+    assert [variant.label for variant in warm_job.variants_for("pip") if variant.accumulates] == [
+        "original action",
+        "tool cache",
+        "tool cache, pruned",
+    ]
+
+
 def _prune_with(workflow_text: str) -> dict[str, str]:
     workflow = yaml.safe_load(workflow_text)
     (prune,) = [step for step in workflow["jobs"]["job"]["steps"] if step.get("id") == "prune"]
