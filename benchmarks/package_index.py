@@ -73,7 +73,10 @@ def _request_key(pin: Pin, *, sdist: bool) -> str:
 def build_index(
     root: Path, layers: Sequence[Sequence[Pin]], *, python: Path, log: Any = print
 ) -> list[str]:
-    """Download what ``layers`` pin into ``root/files`` (once); return the files it holds."""
+    """Download what ``layers`` pin into ``root/files`` (once); return the files served.
+
+    The pages list only the files of these pins: a file an older pin list downloaded stays in
+    the folder but is not served."""
     files = root / "files"
     files.mkdir(parents=True, exist_ok=True)
     manifest = _manifest(root)
@@ -91,8 +94,17 @@ def build_index(
                 manifest[_request_key(pin, sdist=sdist)] = matching
             (root / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), "utf-8")
     _check_kinds(manifest)
-    write_simple_pages(root)
-    return sorted(path.name for path in files.iterdir())
+    served = sorted(
+        {
+            name
+            for layer in layers
+            for pin in layer
+            for sdist in (False, True)
+            for name in manifest.get(_request_key(pin, sdist=sdist), [])
+        }
+    )
+    write_simple_pages(root, served)
+    return served
 
 
 def _downloaded(manifest: dict[str, list[str]], files: Path, pin: Pin, *, sdist: bool) -> bool:
@@ -141,10 +153,11 @@ def _check_kinds(manifest: dict[str, list[str]]) -> None:
             raise IndexBuildError(f"{key}: pip download --no-binary brought {names}")
 
 
-def write_simple_pages(root: Path) -> None:
-    """``root/simple/`` for every file in ``root/files``: PEP 503 pages with sha256 fragments."""
+def write_simple_pages(root: Path, names: Iterable[str]) -> None:
+    """``root/simple/`` for the files ``names`` of ``root/files``: PEP 503 pages with sha256
+    fragments."""
     projects: dict[str, list[Path]] = {}
-    for path in sorted((root / "files").iterdir()):
+    for path in sorted(root / "files" / name for name in names):
         projects.setdefault(distribution_of(path.name).name, []).append(path)
     simple = root / "simple"
     shutil.rmtree(simple, ignore_errors=True)

@@ -412,12 +412,7 @@ class Bench:
             repositories[ACTION_REFERENCE] = self.actions["ours"]
         if self.cache_action is not None:
             repositories.update(dict.fromkeys(self.cache_actions, self.cache_action))
-        process_env = {
-            name: value
-            for name, value in os.environ.items()
-            if not _FOREIGN_VARIABLES.fullmatch(name)
-        }
-        process_env["HOME"] = str(series.home)
+        process_env = {"HOME": str(series.home)}  # see forget_foreign_variables()
         self.index.take_traffic()
         run = run_workflow(
             workspace / ".github" / "workflows" / WORKFLOW.name,
@@ -923,10 +918,25 @@ def report(header: Sequence[str], jobs: Sequence[Job], growth: Sequence[Growth])
     ]
 
 
+def forget_foreign_variables() -> list[str]:
+    """Remove this machine's tool and interpreter settings from this process's environment.
+
+    act runs the jobs with this process's environment (the harness only adds to it): a
+    ``PIP_FIND_LINKS`` or ``PYTHONDONTWRITEBYTECODE`` here would reach every job, as it never
+    does on a hosted runner. Returns the names removed.
+    """
+    names = sorted(name for name in os.environ if _FOREIGN_VARIABLES.fullmatch(name))
+    for name in names:
+        del os.environ[name]
+    return names
+
+
 def run_benchmark(options: argparse.Namespace, log: Callable[[str], None]) -> int:
     index_dir = options.index_dir.expanduser().resolve()
     log(f"index: {index_dir}")
+    # Downloads go through this machine's ordinary pip configuration; nothing after them does.
     build_index(index_dir, download_layers(), python=(options.python or real_python()), log=log)
+    log(f"not passed to the jobs: {', '.join(forget_foreign_variables()) or 'nothing'}")
     server = IndexServer(
         index_dir,
         port=options.index_port,

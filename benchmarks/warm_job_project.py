@@ -110,7 +110,8 @@ BUMPED_PINS: Mapping[str, tuple[str, ...]] = {
 #: tzdata there), never installed on Linux.
 LOCK_ONLY_PINS: Mapping[str, str] = {"colorama": "0.4.6", "tzdata": "2024.2"}
 #: What the installers put in the sdists' isolated build environments.
-BUILD_PINS: Mapping[str, str] = {"setuptools": "75.3.0", "wheel": "0.45.1"}
+#: (MarkupSafe 3.0.3 and later need setuptools 77 or newer.)
+BUILD_PINS: Mapping[str, str] = {"setuptools": "80.9.0", "wheel": "0.45.1"}
 
 #: Project names in the generated project files.
 PROJECT_NAME = "warm-job-bench"

@@ -179,13 +179,15 @@ def test_distribution_names_come_from_wheel_and_sdist_file_names() -> None:
 def test_the_index_serves_pages_to_revalidate_and_files_for_ever(tmp_path: Path) -> None:
     (tmp_path / "files").mkdir()
     (tmp_path / "files" / "docopt-0.6.2.tar.gz").write_bytes(b"sdist bytes")
-    write_simple_pages(tmp_path)
+    (tmp_path / "files" / "docopt-0.6.1.tar.gz").write_bytes(b"an older pin's file")
+    write_simple_pages(tmp_path, ["docopt-0.6.2.tar.gz"])
     server = IndexServer(tmp_path).start()
     try:
         with urllib.request.urlopen(server.url + "docopt/") as page:
             assert page.headers["Cache-Control"] == "max-age=0, public"
             html = page.read().decode()
         assert 'href="../../files/docopt-0.6.2.tar.gz#sha256=' in html
+        assert "0.6.1" not in html
         file_url = server.url.replace("/simple/", "/files/docopt-0.6.2.tar.gz")
         with urllib.request.urlopen(file_url) as served:
             assert "immutable" in served.headers["Cache-Control"]
