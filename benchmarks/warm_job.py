@@ -56,6 +56,7 @@ restore key).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import shutil
@@ -433,7 +434,8 @@ class Bench:
         job = self._measure(run, series, phase, state, repetition, requests, sent)
         self.log(
             f"  {self.count:3d}  {series.tool:<6} {variant.label:<19} {phase:<5} state {state:2d}"
-            f"  {job.job_ms / 1000:6.1f} s  restored: {job.restored:<11}"
+            f"  {job.job_ms / 1000:6.1f} s (install {job.install_ms / 1000:5.1f} s)"
+            f"  restored: {job.restored:<11}"
             f"  entry {_bytes(job.entry_bytes):>9}  index {requests:3d} requests,"
             f" {_bytes(sent)}"
         )
@@ -516,8 +518,6 @@ def lock_files(
     """The lock file of each (tool, state), made by the real tool against the index, kept in
     ``store`` under a name that hashes everything it depends on (so a new index URL, pin or
     tool release makes a new one)."""
-    import hashlib  # noqa: PLC0415
-
     locks: dict[tuple[str, int], str] = {}
     for tool in tools:
         if tool not in LOCK_FILES:
@@ -704,16 +704,10 @@ def bytes_table(rows: Sequence[Row], growth: Sequence[Growth]) -> list[str]:
                 _ratio(grown.entry_bytes[-1], grown.fresh_bytes) if grown else "",
             ]
         )
-    header = [
-        "tool",
-        "cache",
-        "entry (cold job)",
-        "/ original's",
-        "after a bump",
-        f"after {bumps} bumps",
-        "fresh entry of the last state",
-        f"after {bumps} bumps / fresh",
-    ]
+    header = ["tool", "cache", "entry (cold job)", "/ original's", "after a bump"]
+    if not growth:  # no growth series ran (--bumps 0)
+        return _markdown(header, [cells[: len(header)] for cells in body])
+    header += [f"after {bumps} bumps", "fresh entry of the last state", f"after {bumps} / fresh"]
     return _markdown(header, body)
 
 

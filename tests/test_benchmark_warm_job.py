@@ -247,6 +247,8 @@ def test_the_tables_and_goals_show_medians_and_ratios() -> None:
     )
     assert any(line.startswith("| tool | cache | entry (cold job) |") for line in lines)
     assert "after 2 bumps" in lines[lines.index("") + 1]
+    without_growth = warm_job.table(rows, [])
+    assert "| pip | venv cache | 30.0 MB | 0.75 | 30.0 MB |" in without_growth
     goals = "\n".join(warm_job.goals(rows, growth))
     assert "venv cache / the no-cache job: 0.25 (meets <= 0.3)" in goals
     assert "pruned tool cache / the original's warm job: 1.00 (meets <= 1.05)" in goals
