@@ -128,11 +128,10 @@ GOAL_GROWTH = 1.2
 _FOREIGN_VARIABLES = re.compile(
     r"(PIP_|UV_|POETRY_|PDM_|PIPENV_|VIRTUAL_ENV|CONDA_|XDG_|PYTHON|CPD_|BENCH_).*"
 )
-_POST_END = re.compile(
-    r"^\[[^\]]*\]\s+(?:✅\s+Success|❌\s+Failure)\s+-\s+Post\s+(?P<name>.*?)\s+\[(?P<took>[^\]]+)\]\s*$"
-)
-_MAIN_END = re.compile(
-    r"^\[[^\]]*\]\s+(?:✅\s+Success|❌\s+Failure)\s+-\s+Main\s+(?P<name>.*?)\s+\[(?P<took>[^\]]+)\]\s*$"
+#: act's line at the end of a step: ``✅  Success - Main <name> [<Go duration>]``.
+_STEP_END = re.compile(
+    r"^\[[^\]]*\]\s+(?:✅\s+Success|❌\s+Failure)\s+-\s+(?P<phase>Main|Post)\s+"
+    r"(?P<name>.*?)\s+\[(?P<took>[^\]]+)\]\s*$"
 )
 _RESTORED = re.compile(r"Cache restored from key: (?P<key>\S+)")
 _NOT_FOUND = "Cache not found for input keys"
@@ -260,13 +259,13 @@ class Growth:
     fresh_bytes: int  # a cold job's entry of the last state
 
 
-def step_times(log: str, pattern: re.Pattern[str], names: Iterable[str]) -> float:
-    """The sum of act's durations (ms) logged by ``pattern`` for steps named ``names``."""
+def step_times(log: str, phase: str, names: Iterable[str]) -> float:
+    """The sum of act's durations (ms) of the ``phase`` (Main, Post) of steps named ``names``."""
     wanted = set(names)
     total = 0.0
     for line in log.splitlines():
-        ended = pattern.match(line)
-        if ended is not None and ended["name"] in wanted:
+        ended = _STEP_END.match(line)
+        if ended is not None and ended["phase"] == phase and ended["name"] in wanted:
             total += parse_go_duration(ended["took"])
     return total
 
@@ -482,8 +481,8 @@ class Bench:
             repetition=repetition,
             state=state,
             main_ms=(end - start) / 1e6,
-            save_ms=step_times(run.log, _POST_END, CACHE_STEP_NAMES),
-            install_ms=step_times(run.log, _MAIN_END, ["Install the dependencies"]),
+            save_ms=step_times(run.log, "Post", CACHE_STEP_NAMES),
+            install_ms=step_times(run.log, "Main", ["Install the dependencies"]),
             entry_bytes=entry_bytes,
             restored=restored,
             index_requests=requests,

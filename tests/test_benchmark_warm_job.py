@@ -260,6 +260,20 @@ def test_the_tables_and_goals_show_medians_and_ratios() -> None:
     assert "expected to grow" in goals
 
 
+def test_step_times_add_up_acts_own_durations_by_phase() -> None:
+    job = "[warm-job/Install the dependencies with and without a cache]"
+    log = "\n".join(
+        [
+            f"{job}   ✅  Success - Main This action [2.5s]",
+            f"{job}   ✅  Success - Post Restore the cache (saved at the end of the job) [250ms]",
+            f"{job}   ✅  Success - Post This action [292.03ms]",
+            f"{job}   ✅  Success - Post Original action [1m0.5s]",
+        ]
+    )
+    assert warm_job.step_times(log, "Post", warm_job.CACHE_STEP_NAMES) == 292.03 + 60_500
+    assert warm_job.step_times(log, "Main", ["This action"]) == 2500
+
+
 def test_a_restore_is_told_from_the_cache_actions_log() -> None:
     log = "  | Cache restored from key: cpd-2-x-dep2\n"
     assert warm_job.restore_outcome(log, "CPD-2-x-dep2", None) == "exact"
