@@ -1,4 +1,4 @@
-"""The warm-job benchmark's own logic, without running it (``benchmarks/warm_job.py``).
+"""The warm-job benchmark's own logic, without running it (``benchmarks/warm_job*.py``).
 
 A dry run of its parts: the project and its bumps, the job plan's interleaving, the workflow
 it writes (with and without the newer prune inputs, checked by zizmor and check-jsonschema as
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from benchmarks import warm_job
+from benchmarks import warm_job_report as report
 from benchmarks.package_index import IndexServer, distribution_of, write_simple_pages
 from benchmarks.warm_job_project import (
     BUMPS,
@@ -84,19 +85,19 @@ def test_jobs_are_interleaved_cold_then_warm_then_bump_the_order_reversed() -> N
     first = [entry for entry in plan if entry[0] == 0]
     second = [entry for entry in plan if entry[0] == 1]
     phases = [phase for _, phase, _, _ in first]
-    assert phases == sorted(phases, key=warm_job.PHASES.index)
-    series = [(tool, variant) for _, phase, tool, variant in first if phase == warm_job.COLD]
-    assert [(tool, variant) for _, phase, tool, variant in second if phase == warm_job.COLD] == (
+    assert phases == sorted(phases, key=report.PHASES.index)
+    series = [(tool, variant) for _, phase, tool, variant in first if phase == report.COLD]
+    assert [(tool, variant) for _, phase, tool, variant in second if phase == report.COLD] == (
         series[::-1]
     )
     # The original runs for pip only; the no-cache variant only cold.
-    assert (0, warm_job.COLD, "uv", warm_job.ORIGINAL) not in plan
-    assert [entry for entry in plan if entry[3] == warm_job.NO_CACHE and entry[1] != "cold"] == []
+    assert (0, report.COLD, "uv", report.ORIGINAL) not in plan
+    assert [entry for entry in plan if entry[3] == report.NO_CACHE and entry[1] != "cold"] == []
     assert len(plan) == 2 * ((1 + 4 * 3) + (1 + 3 * 3))
 
 
 def test_the_growth_series_bumps_the_caches_that_can_keep_superseded_files() -> None:
-    assert [variant.label for variant in warm_job.variants_for("pip") if variant.accumulates] == [
+    assert [variant.label for variant in report.variants_for("pip") if variant.accumulates] == [
         "original action",
         "tool cache",
         "tool cache, pruned",
@@ -201,10 +202,8 @@ def test_the_index_serves_pages_to_revalidate_and_files_for_ever(tmp_path: Path)
 # The report
 
 
-def _job(
-    tool: str, variant: warm_job.Variant, phase: str, seconds: float, size: int
-) -> warm_job.Job:
-    return warm_job.Job(
+def _job(tool: str, variant: report.Variant, phase: str, seconds: float, size: int) -> report.Job:
+    return report.Job(
         tool=tool,
         variant=variant,
         phase=phase,
@@ -222,20 +221,20 @@ def _job(
 
 def test_the_tables_and_goals_show_medians_and_ratios() -> None:
     jobs = [
-        _job("pip", warm_job.NO_CACHE, "cold", 20.0, 0),
-        *(_job("pip", warm_job.ORIGINAL, phase, 10.0, 40_000_000) for phase in warm_job.PHASES),
-        *(_job("pip", warm_job.VENV, phase, 5.0, 30_000_000) for phase in warm_job.PHASES),
-        _job("pip", warm_job.TOOL_PRUNED, "cold", 20.0, 400_000),
-        _job("pip", warm_job.TOOL_PRUNED, "warm", 11.0, 400_000),
-        _job("pip", warm_job.TOOL_PRUNED, "warm", 9.0, 400_000),  # median of 9 and 11: 10
-        _job("pip", warm_job.TOOL_PRUNED, "bump", 12.0, 450_000),
+        _job("pip", report.NO_CACHE, "cold", 20.0, 0),
+        *(_job("pip", report.ORIGINAL, phase, 10.0, 40_000_000) for phase in report.PHASES),
+        *(_job("pip", report.VENV, phase, 5.0, 30_000_000) for phase in report.PHASES),
+        _job("pip", report.TOOL_PRUNED, "cold", 20.0, 400_000),
+        _job("pip", report.TOOL_PRUNED, "warm", 11.0, 400_000),
+        _job("pip", report.TOOL_PRUNED, "warm", 9.0, 400_000),  # median of 9 and 11: 10
+        _job("pip", report.TOOL_PRUNED, "bump", 12.0, 450_000),
     ]
     growth = [
-        warm_job.Growth("pip", warm_job.TOOL_PRUNED, (400_000, 450_000, 500_000), 400_000),
-        warm_job.Growth("pip", warm_job.ORIGINAL, (40_000_000, 44_000_000, 48_000_000), 40_000_000),
+        report.Growth("pip", report.TOOL_PRUNED, (400_000, 450_000, 500_000), 400_000),
+        report.Growth("pip", report.ORIGINAL, (40_000_000, 44_000_000, 48_000_000), 40_000_000),
     ]
-    rows = warm_job.summarize(jobs)
-    lines = warm_job.table(rows, growth)
+    rows = report.summarize(jobs)
+    lines = report.table(rows, growth)
     assert "| pip | venv cache | 5.0 s (0.25) | 5.0 s (0.25) | 5.0 s (0.25) | 0.50 |" in lines
     assert (
         "| pip | tool cache, pruned | 20.0 s (1.00) | 10.0 s (0.50) | 12.0 s (0.60) | 1.00 |"
@@ -247,9 +246,9 @@ def test_the_tables_and_goals_show_medians_and_ratios() -> None:
     )
     assert any(line.startswith("| tool | cache | entry (cold job) |") for line in lines)
     assert "after 2 bumps" in lines[lines.index("") + 1]
-    without_growth = warm_job.table(rows, [])
+    without_growth = report.table(rows, [])
     assert "| pip | venv cache | 30.0 MB | 0.75 | 30.0 MB |" in without_growth
-    goals = "\n".join(warm_job.goals(rows, growth))
+    goals = "\n".join(report.goals(rows, growth))
     assert "venv cache / the no-cache job: 0.25 (meets <= 0.3)" in goals
     assert "pruned tool cache / the original's warm job: 1.00 (meets <= 1.05)" in goals
     assert "pruned tool cache entry / the original's entry: 0.01 (meets <= 0.5)" in goals
