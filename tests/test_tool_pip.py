@@ -804,6 +804,28 @@ def test_macos_honours_xdg_cache_home_from_pip_26_2(pip_version: str | None, exp
     assert default_cache_directory(context) == expected
 
 
+_LOCAL = "C:\\Users\\runneradmin\\AppData\\Local\\pip\\Cache"
+
+
+@pytest.mark.parametrize(
+    ("pip_version", "override", "expected"),
+    [
+        (None, "D:\\Caches", _LOCAL),  # an unknown pip: platformdirs 4.5, no override
+        ("26.1", "D:\\Caches", _LOCAL),
+        ("26.2", " D:\\Caches ", "D:\\Caches\\pip\\Cache"),  # 4.10.0: any value, stripped
+        ("26.2", "rel", "rel\\pip\\Cache"),
+        ("26.3", "rel", _LOCAL),  # 4.12.4: a fully qualified one only
+        ("26.3", "D:\\Caches", "D:\\Caches\\pip\\Cache"),
+    ],
+)
+def test_windows_local_appdata_override_from_pip_26_2(
+    pip_version: str | None, override: str, expected: str
+) -> None:
+    environ = {**WINDOWS_ENV, "WIN_PD_OVERRIDE_LOCAL_APPDATA": override}
+    context = fake_context("windows", environ, WINDOWS_HOME, pip_version=pip_version)
+    assert default_cache_directory(context) == expected
+
+
 @pytest.mark.parametrize(
     ("pip_version", "expected"),
     [("23.2.1", "/work/rel/pip"), ("26.2", "/work/rel/pip"), ("26.3.1", "/home/me/.cache/pip")],

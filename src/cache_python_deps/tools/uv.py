@@ -238,7 +238,7 @@ def _home(context: CacheContext, directories: _Directories) -> PurePath | None:
 
 def _user_config_file(context: CacheContext, directories: _Directories) -> Path | None:
     if context.os_family == "windows":
-        base: PurePath = _common.windows_roaming_appdata(context)
+        base: PurePath = _common.windows_folder(context, "APPDATA")
     else:
         home = _home(context, directories)
         if home is None:
@@ -348,7 +348,7 @@ def default_cache_location(context: CacheContext) -> CacheLocation:
     directories = _directories(context, installed_release(context, "uv"))
     default = "uv's default"
     if context.os_family == "windows":
-        local = _common.windows_local_appdata(context)
+        local = _common.windows_folder(context, "LOCAL_APPDATA")
         return CacheLocation(_common.to_path(local / "uv" / "cache"), default)
     home = _home(context, directories)
     if home is None:
