@@ -285,17 +285,19 @@ def _our_answers(
             _platformdirs.user_cache_dir, context, dirs, appname, appauthor=appauthor
         ),
         "user_config_dir": functools.partial(
-            _platformdirs.user_config_dir,
+            _platformdirs.user_dir,
             context,
             dirs,
+            "config",
             appname,
             appauthor=appauthor,
             roaming=roaming,
         ),
         "user_data_dir": functools.partial(
-            _platformdirs.user_data_dir,
+            _platformdirs.user_dir,
             context,
             dirs,
+            "data",
             appname,
             appauthor=appauthor,
             roaming=roaming,

@@ -77,16 +77,6 @@ def is_dir(context: CacheContext, path: Path) -> bool:
     return native(context) and path.is_dir()
 
 
-def home(context: CacheContext) -> PurePath:
-    """The home the context was given (``Path.home()``), in its OS flavour; an error if none."""
-    if context.home is None:
-        raise CacheDirectoryError(
-            "no home directory: HOME is unset and the user has no entry in the password"
-            " database; set HOME"
-        )
-    return pure(context, context.home)
-
-
 def account_home(context: CacheContext) -> str | None:
     """The home of the user's account, which tools fall back to when ``HOME`` is unset or unusable.
 

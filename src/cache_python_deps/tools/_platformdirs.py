@@ -33,7 +33,7 @@ import ntpath
 import posixpath
 from dataclasses import dataclass
 from pathlib import PurePath, PureWindowsPath
-from typing import Final
+from typing import Final, Literal
 
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools import _common
@@ -218,25 +218,6 @@ def _posix_user_dir(
     return base
 
 
-def _user_app_dir(
-    context: CacheContext,
-    dirs: Platformdirs,
-    appname: str,
-    appauthor: AppAuthor,
-    *,
-    roaming: bool,
-    xdg: tuple[str, str, str],
-) -> str:
-    """A user config or data directory: ``xdg`` is its variable, Unix default, macOS default.
-
-    On Windows both are ``%APPDATA%`` (``roaming``) or ``%LOCALAPPDATA%``, then the app's names.
-    """
-    if context.os_family == "windows":
-        base = _windows_folder(context, dirs, "APPDATA" if roaming else "LOCAL_APPDATA")
-        return str(base.joinpath(*_windows_app_parts(appname, appauthor)))
-    return posixpath.join(_posix_user_dir(context, dirs, *xdg), appname)
-
-
 def user_cache_dir(
     context: CacheContext, dirs: Platformdirs, appname: str, *, appauthor: AppAuthor = None
 ) -> str:
@@ -248,33 +229,29 @@ def user_cache_dir(
     return posixpath.join(base_text, appname)
 
 
-def user_config_dir(
+def user_dir(
     context: CacheContext,
     dirs: Platformdirs,
+    kind: Literal["config", "data"],
     appname: str,
     *,
     appauthor: AppAuthor = None,
     roaming: bool = False,
 ) -> str:
-    """``user_config_dir(appname, appauthor, roaming=...)``."""
-    macos = "~/Library/Application Support"
-    if not dirs.since(_MACOS_CONFIG_IN_APPLICATION_SUPPORT):
-        macos = "~/Library/Preferences"
-    xdg = ("XDG_CONFIG_HOME", "~/.config", macos)
-    return _user_app_dir(context, dirs, appname, appauthor, roaming=roaming, xdg=xdg)
+    """``user_config_dir`` or ``user_data_dir`` (``kind``) ``(appname, appauthor, roaming=...)``.
 
-
-def user_data_dir(
-    context: CacheContext,
-    dirs: Platformdirs,
-    appname: str,
-    *,
-    appauthor: AppAuthor = None,
-    roaming: bool = False,
-) -> str:
-    """``user_data_dir(appname, appauthor, roaming=...)``."""
-    xdg = ("XDG_DATA_HOME", "~/.local/share", "~/Library/Application Support")
-    return _user_app_dir(context, dirs, appname, appauthor, roaming=roaming, xdg=xdg)
+    On Windows both are ``%APPDATA%`` (``roaming``) or ``%LOCALAPPDATA%``, then the app's names.
+    """
+    if context.os_family == "windows":
+        base = _windows_folder(context, dirs, "APPDATA" if roaming else "LOCAL_APPDATA")
+        return str(base.joinpath(*_windows_app_parts(appname, appauthor)))
+    if kind == "data":
+        xdg = ("XDG_DATA_HOME", "~/.local/share", "~/Library/Application Support")
+    elif dirs.since(_MACOS_CONFIG_IN_APPLICATION_SUPPORT):
+        xdg = ("XDG_CONFIG_HOME", "~/.config", "~/Library/Application Support")
+    else:
+        xdg = ("XDG_CONFIG_HOME", "~/.config", "~/Library/Preferences")
+    return posixpath.join(_posix_user_dir(context, dirs, *xdg), appname)
 
 
 def site_config_dirs(

@@ -45,7 +45,7 @@ import ntpath
 import os
 import posixpath
 import stat
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NamedTuple
 
@@ -54,13 +54,7 @@ from cache_python_deps.safe_files import MAX_CONFIG_BYTES, read_regular_file
 from cache_python_deps.tools import _common, _platformdirs
 from cache_python_deps.tools._layout import TopLevelLayout
 from cache_python_deps.tools._releases import Gate, installed_release
-from cache_python_deps.tools.base import (
-    BuiltWheels,
-    CacheContext,
-    CacheLocation,
-    LockFile,
-    OSFamily,
-)
+from cache_python_deps.tools.base import CacheContext, CacheLocation, OSFamily, Tool
 
 # The platformdirs each pip release vendors (pip's src/pip/_vendor/vendor.txt), newest first;
 # a release not listed has its predecessor's.
@@ -91,8 +85,6 @@ _EMPTY_VALUE_UNSETS: Final = Gate("pip", (26, 0), "an empty value in a later fil
 
 if TYPE_CHECKING:  # a Protocol class costs import time; only mypy needs it
     from typing import Protocol
-
-    from cache_python_deps.removal import CacheTree
 
     class _PathModule(Protocol):
         """The part of ``posixpath`` / ``ntpath`` used here: either flavour can be passed."""
@@ -169,13 +161,13 @@ def _user_config_directory(context: CacheContext) -> str:
     """The directory of pip's (new-style) user config file."""
     dirs = _dirs(context)
     if context.os_family == "macos":
-        application_support = _platformdirs.user_data_dir(
-            context, dirs, "pip", appauthor=False, roaming=True
+        application_support = _platformdirs.user_dir(
+            context, dirs, "data", "pip", appauthor=False, roaming=True
         )
         if _common.is_dir(context, _on_host(context, application_support)):
             return application_support
         return _common.expand_user(context, "~/.config/pip", strict=False)
-    return _platformdirs.user_config_dir(context, dirs, "pip", appauthor=False, roaming=True)
+    return _platformdirs.user_dir(context, dirs, "config", "pip", appauthor=False, roaming=True)
 
 
 def config_file_paths(context: CacheContext) -> list[str]:
@@ -373,7 +365,7 @@ def _owner(existing: str | None) -> str:
     return f"{kind} {status.st_uid}"
 
 
-def pip_cache_location(context: CacheContext, command: str = "install") -> CacheLocation:
+def cache_location(context: CacheContext, command: str = "install") -> CacheLocation:
     """The cache directory pip ``command`` uses (``"cache"``: what ``pip cache dir`` prints).
 
     CacheDirectoryError when pip would refuse, or run without a cache.
@@ -394,48 +386,8 @@ def pip_cache_location(context: CacheContext, command: str = "install") -> Cache
     return location
 
 
-def pip_cache_directory(context: CacheContext, command: str = "install") -> str:
-    """``pip_cache_location(...)``'s path as a string (what ``pip cache dir`` prints)."""
-    return str(pip_cache_location(context, command).path)
-
-
-class PipTool:
-    """pip, the fallback tool: its cache holds HTTP responses (http-v2) and built wheels."""
-
-    name = "pip"
-    cache_layout_version = "2"
-    dependency_file_patterns = (
-        "requirements*.txt",
-        "constraints*.txt",
-        "*.in",
-        "pyproject.toml",
-        "setup.cfg",
-        "setup.py",
-    )
-    marker_files: tuple[str, ...] = ()
-
-    def cache_directory(self, context: CacheContext) -> CacheLocation:
-        """The directory ``pip install`` uses; CacheDirectoryError if pip would not cache."""
-        return pip_cache_location(context)
-
-    def is_own_cache(self, top_level_names: Collection[str]) -> bool:
-        """Whether every top-level entry is one pip creates in its cache (see below)."""
-        return PRUNE_LAYOUT.is_own_cache(top_level_names)
-
-    def prune(self, tree: CacheTree, *, unstable_abi: bool) -> None:
-        """Drop the downloads; the built wheels too when the ABI is unstable."""
-        PRUNE_LAYOUT.prune(tree, unstable_abi=unstable_abi)
-
-    def built_wheels(self, tree: CacheTree) -> BuiltWheels:
-        """Each wheel pip built, with its link's directory (and the ``origin.json`` in it)."""
-        return PRUNE_LAYOUT.built_wheels(tree)
-
-    def lock_file(self, context: CacheContext) -> LockFile | None:
-        """None: pip keeps no lock; what is in use is the environment it installed into."""
-        return None
-
-
-PIP = PipTool()
+def _no_lock_file(context: CacheContext) -> None:
+    """None: pip keeps no lock; what is in use is the environment it installed into."""
 
 
 # -- pruning ---------------------------------------------------------------------------------
@@ -449,8 +401,22 @@ PIP = PipTool()
 # that directory whole leaves nothing pointing at it (pip's ``cache.py``). ``selfcheck/`` (pip's
 # version check; ``selfcheck.json`` before pip 20) is kept. pip creates nothing else at the top.
 
-PRUNE_LAYOUT: Final = TopLevelLayout(
+LAYOUT: Final = TopLevelLayout(
+    # Bump when this project's idea of pip's cache changes incompatibly.
+    version="2",
     entries=frozenset({"http-v2", "http", "wheels", "selfcheck", "selfcheck.json"}),
     downloads=("http-v2", "http"),
     built=("wheels",),
 )
+
+# -- the tool ----------------------------------------------------------------------------------
+# The fallback tool: what ``auto`` picks when no other tool's files are there.
+_DEPENDENCY_FILE_PATTERNS: Final = (
+    "requirements*.txt",
+    "constraints*.txt",
+    "*.in",
+    "pyproject.toml",
+    "setup.cfg",
+    "setup.py",
+)
+PIP: Final = Tool("pip", _DEPENDENCY_FILE_PATTERNS, cache_location, LAYOUT, _no_lock_file)
