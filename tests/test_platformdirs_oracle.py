@@ -11,11 +11,16 @@ test extra), and the releases on each side of every rule change (installed by
 of its own, so several live in one process. Where platformdirs raises (no home, an
 ``XDG_CONFIG_DIRS`` of separators only in 4.6 to 4.11.2), ours must raise a one-line
 CacheDirectoryError.
+
+pip's own directories (its default cache, its global and user config files) are compared the same
+way on Windows, where its platformdirs reads the ``WIN_PD_OVERRIDE_*`` variables from pip 26.2,
+with the copy vendored in each real pip on this machine.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import importlib.machinery
 import importlib.util
@@ -35,7 +40,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cache_python_deps.errors import CacheDirectoryError
-from cache_python_deps.tools import _platformdirs
+from cache_python_deps.tools import _platformdirs, pip
 from cache_python_deps.tools.base import CacheContext, OSFamily
 from tests.support import _pyenv_root
 from tests.toolsenv import (
@@ -43,6 +48,7 @@ from tests.toolsenv import (
     ENV_VAR,
     PLATFORMDIRS_RELEASES,
     platformdirs_target,
+    release_environment,
     tools_venv,
 )
 
@@ -134,13 +140,20 @@ def load_release(version: str) -> Release:
         package = _INSTALLED[version]() / "platformdirs"
     else:
         package = _VENDORED[version]()
+    return _import_release(package, version)
+
+
+def _import_release(package: Path, version: str) -> Release:
+    """The classes of the platformdirs at ``package``, which must be release ``version``."""
     if not package.is_dir():
         if os.environ.get("CPD_ALLOW_MISSING_INTERPRETERS"):
             pytest.skip(f"platformdirs {version} is not at {package}")
         pytest.fail(f"platformdirs {version} is not at {package}")
     found = _VERSION.search((package / "version.py").read_text(encoding="utf-8"))
     assert found is not None and found.group(1) == version, f"{package} is not {version}"
-    alias = "_platformdirs_" + version.replace(".", "_")
+    # One name per copy (a release installed alone and pip's vendored copy of it are two).
+    where = hashlib.sha256(str(package.resolve()).encode()).hexdigest()[:12]
+    alias = f"_platformdirs_{version.replace('.', '_')}_{where}"
     if alias not in sys.modules:
         # An empty package in place of its __init__ (which picks a class with absolute imports).
         module = types.ModuleType(alias)
@@ -213,6 +226,7 @@ def _windows_environ(draw: st.DrawFn) -> dict[str, str]:
         "USERPROFILE": "C:\\Users\\u",
         "WIN_PD_OVERRIDE_LOCAL_APPDATA": draw(_WINDOWS_OVERRIDE),
         "WIN_PD_OVERRIDE_APPDATA": draw(_WINDOWS_OVERRIDE),
+        "WIN_PD_OVERRIDE_COMMON_APPDATA": draw(_WINDOWS_OVERRIDE),
     }
     return {name: value for name, value in environ.items() if value is not None}
 
@@ -271,17 +285,19 @@ def _our_answers(
             _platformdirs.user_cache_dir, context, dirs, appname, appauthor=appauthor
         ),
         "user_config_dir": functools.partial(
-            _platformdirs.user_config_dir,
+            _platformdirs.user_dir,
             context,
             dirs,
+            "config",
             appname,
             appauthor=appauthor,
             roaming=roaming,
         ),
         "user_data_dir": functools.partial(
-            _platformdirs.user_data_dir,
+            _platformdirs.user_dir,
             context,
             dirs,
+            "data",
             appname,
             appauthor=appauthor,
             roaming=roaming,
@@ -356,3 +372,60 @@ def test_every_rule_change_has_releases_on_both_sides() -> None:
     for threshold in thresholds:
         assert any(v is not None and v < threshold for v in known), threshold
         assert any(v is not None and v >= threshold for v in known), threshold
+
+
+# -- pip's directories on Windows, against each real pip's own vendored copy ------------------
+
+
+def _site_packages(venv: Path) -> Path:
+    return next((venv / "lib").glob("python3*/site-packages"))
+
+
+# Real pips on each side of the platformdirs that reads WIN_PD_OVERRIDE_*: where each is.
+_PIPS: dict[str, Callable[[], Path]] = {
+    "pip 26.0": lambda: _site_packages(release_environment("pip-26.0")) / "pip",
+    "pipenv's patched pip 26.2": lambda: _tools_site() / "pipenv" / "patched" / "pip",
+    "this environment's pip": lambda: Path(importlib.import_module("pip").__file__ or "").parent,
+}
+
+
+@pytest.mark.parametrize("which", _PIPS)
+def test_pips_windows_directories_follow_its_vendored_platformdirs(which: str) -> None:
+    package = _PIPS[which]()
+    found = re.search(r'__version__ = "([^"]+)"', (package / "__init__.py").read_text())
+    assert found is not None, package
+    pip_version = found.group(1)
+    vendored = package / "_vendor" / "platformdirs"
+    windows = _import_release(vendored, pip.vendored_platformdirs(pip_version)).windows
+
+    @_SETTINGS
+    @given(environments("windows"))
+    def check(environ: dict[str, str]) -> None:
+        context = CacheContext(
+            os_family="windows",
+            environ=environ,
+            home=Path("C:\\Users\\u"),
+            interpreter_prefix=Path("C:\\Python313"),
+            project_directory=Path("C:\\work"),
+            pip_version=pip_version,
+        )
+        # pip's appdirs: user_cache_dir("pip"), site_config_dirs("pip"), user_config_dir("pip").
+        with unittest.mock.patch.dict(os.environ, environ, clear=True):
+            theirs = {
+                "cache": windows("pip", appauthor=False).user_cache_dir,
+                "global config": windows("pip", appauthor=False, multipath=True).site_config_dir,
+                "user config": windows("pip", appauthor=False, roaming=True).user_config_dir,
+            }
+        files = pip.config_file_paths(context)  # global, legacy user, user, site
+        ours = {
+            "cache": pip.default_cache_directory(context),
+            "global config": files[0].removesuffix("\\pip.ini"),
+            "user config": files[2].removesuffix("\\pip.ini"),
+        }
+        for name, directory in theirs.items():
+            assert _same("windows", ours[name], directory), (
+                f"pip {pip_version} {name} with {environ}: theirs {directory!r}, "
+                f"ours {ours[name]!r}"
+            )
+
+    check()

@@ -287,7 +287,7 @@ def test_var_is_not_poetrys_cache() -> None:
     var = Path("/var")
     names = sorted(entry.name for entry in var.iterdir())
     assert "cache" in names
-    assert not get_tool("poetry").is_own_cache(names), "poetry would take /var for its cache"
+    assert not get_tool("poetry").layout.is_own_cache(names), "poetry would take /var for its cache"
     with pytest.raises(PruneRefusedError, match="system directory") as caught:
         prune_cache("poetry", var, unstable_abi=True)
     assert "\n" not in str(caught.value)
@@ -354,7 +354,7 @@ OWN_NAMES = {
 @pytest.mark.parametrize("tool", TOOL_NAMES)
 def test_only_the_tools_own_entries_make_its_cache(tool: str) -> None:
     own = OWN_NAMES[tool]
-    checker = get_tool(tool)
+    checker = get_tool(tool).layout
     assert checker.is_own_cache(own)
     assert checker.is_own_cache([*own, RECORD_NAME])
     # What an interrupted write of the record leaves (see provenance.write_record).

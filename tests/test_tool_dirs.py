@@ -178,6 +178,15 @@ def test_tilde_in_tool_variable(tool: str, variable: str, project: Path) -> None
 
 
 @pytest.mark.parametrize(("tool", "variable"), TOOL_VARIABLES.items())
+def test_tilde_user_in_tool_variable(tool: str, variable: str, project: Path) -> None:
+    # The Python tools expand ``~user`` too (``Path.expanduser``; pipenv's pip
+    # ``os.path.expanduser``): that user's home in the password database. uv does not.
+    value = f"~{pwd.getpwuid(os.getuid()).pw_name}/c"
+    expected = str(project / value) if tool == "uv" else str(Path(value).expanduser())
+    assert cache_dir(tool, context("linux", {variable: value}, project=project)) == expected
+
+
+@pytest.mark.parametrize(("tool", "variable"), TOOL_VARIABLES.items())
 def test_empty_tool_variable_is_an_error(tool: str, variable: str, project: Path) -> None:
     with pytest.raises(CacheDirectoryError, match=variable):
         get_tool(tool).cache_directory(context("linux", {variable: ""}, project=project))

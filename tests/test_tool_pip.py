@@ -2,7 +2,7 @@
 
 Each real-pip case builds an isolated world under a temporary root (home, XDG directories,
 config files, a project directory used as the working directory), runs ``<python> -m pip cache
-dir`` in it and asks ``pip_cache_directory(context, "cache")`` about the same world. The runs
+dir`` in it and asks ``cache_location(context, "cache")`` about the same world. The runs
 are started all at once, in parallel, the first time a case needs one (pip costs ~0.5 s a call).
 What is cached is the directory ``pip install`` uses (``PIP.cache_directory``): the install
 cases build a wheel from a local sdist with real ``pip install`` and read where pip stored it.
@@ -33,10 +33,9 @@ from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools.base import CacheContext, OSFamily, Tool
 from cache_python_deps.tools.pip import (
     PIP,
+    cache_location,
     config_file_paths,
     default_cache_directory,
-    pip_cache_directory,
-    pip_cache_location,
     read_config_file,
     vendored_platformdirs,
 )
@@ -586,13 +585,13 @@ def test_matches_real_pip_cache_dir(
     expected = case.expected_for(run.context.pip_version)
     if run.returncode != 0:
         with pytest.raises(CacheDirectoryError) as raised:
-            pip_cache_location(run.context, "cache")
+            cache_location(run.context, "cache")
         assert "\n" not in str(raised.value)
         if _check_expectations(run):
             assert expected is None, f"real pip refused unexpectedly: {run.stderr}"
         return
     printed = run.stdout.strip().splitlines()[-1]
-    assert pip_cache_directory(run.context, "cache") == printed
+    assert str(cache_location(run.context, "cache").path) == printed
     if _check_expectations(run):
         assert expected is not None, f"real pip accepted the case and printed {printed}"
         assert printed == _substitute(expected, run.root.resolve())
@@ -631,12 +630,12 @@ WINDOWS_ENV = {
 WINDOWS_HOME = Path("C:\\Users\\runneradmin")
 
 
-def test_pip_implements_the_tool_protocol() -> None:
+def test_pip_is_a_tool_without_a_lock_file(tmp_path: Path) -> None:
     tool: Tool = PIP
     assert tool.name == "pip"
-    assert tool.cache_layout_version == "2"
-    assert tool.marker_files == ()
+    assert tool.layout.version == "2"  # part of the key: "pip.2"
     assert {"requirements*.txt", "pyproject.toml", "setup.py"} <= set(tool.dependency_file_patterns)
+    assert tool.lock_file(fake_context("linux", {}, tmp_path)) is None
 
 
 def test_linux_default_is_dot_cache(tmp_path: Path) -> None:
@@ -801,6 +800,28 @@ def test_macos_honours_xdg_cache_home_from_pip_26_2(pip_version: str | None, exp
     context = fake_context(
         "macos", {"XDG_CACHE_HOME": "/xdg/cache"}, Path("/Users/me"), pip_version=pip_version
     )
+    assert default_cache_directory(context) == expected
+
+
+_LOCAL = "C:\\Users\\runneradmin\\AppData\\Local\\pip\\Cache"
+
+
+@pytest.mark.parametrize(
+    ("pip_version", "override", "expected"),
+    [
+        (None, "D:\\Caches", _LOCAL),  # an unknown pip: platformdirs 4.5, no override
+        ("26.1", "D:\\Caches", _LOCAL),
+        ("26.2", " D:\\Caches ", "D:\\Caches\\pip\\Cache"),  # 4.10.0: any value, stripped
+        ("26.2", "rel", "rel\\pip\\Cache"),
+        ("26.3", "rel", _LOCAL),  # 4.12.4: a fully qualified one only
+        ("26.3", "D:\\Caches", "D:\\Caches\\pip\\Cache"),
+    ],
+)
+def test_windows_local_appdata_override_from_pip_26_2(
+    pip_version: str | None, override: str, expected: str
+) -> None:
+    environ = {**WINDOWS_ENV, "WIN_PD_OVERRIDE_LOCAL_APPDATA": override}
+    context = fake_context("windows", environ, WINDOWS_HOME, pip_version=pip_version)
     assert default_cache_directory(context) == expected
 
 
@@ -981,7 +1002,7 @@ def test_install_section_source_names_the_section(tmp_path: Path) -> None:
     config.write_text(f"[install]\ncache-dir = {tmp_path}/ic\n")
     context = fake_context(HOST_FAMILY, {"PIP_CONFIG_FILE": str(config)}, tmp_path)
     assert PIP.cache_directory(context).source == f"[install] cache-dir in {config}"
-    assert pip_cache_location(context, "cache").source == "pip's default"
+    assert cache_location(context, "cache").source == "pip's default"
 
 
 # --------------------------------------------------------------------------------------------

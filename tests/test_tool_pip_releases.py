@@ -17,7 +17,7 @@ import pytest
 
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools.base import CacheContext
-from cache_python_deps.tools.pip import pip_cache_directory
+from cache_python_deps.tools.pip import cache_location
 from tests.toolsenv import release_executable, tool_releases
 
 pytestmark = [
@@ -87,7 +87,8 @@ def test_matches_real_pip_of_each_release(tmp_path: Path, release: str, case: st
     )
     if completed.returncode != 0:
         with pytest.raises(CacheDirectoryError) as raised:
-            pip_cache_directory(context, "cache")
+            cache_location(context, "cache")
         assert "\n" not in str(raised.value)
         return
-    assert pip_cache_directory(context, "cache") == completed.stdout.strip().splitlines()[-1]
+    printed = completed.stdout.strip().splitlines()[-1]
+    assert str(cache_location(context, "cache").path) == printed

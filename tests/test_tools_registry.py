@@ -25,7 +25,7 @@ def _write(directory: Path, files: dict[str, str]) -> Path:
 def test_get_tool_returns_the_named_tool(name: str) -> None:
     tool = get_tool(name)
     assert tool.name == name
-    assert tool.cache_layout_version
+    assert tool.layout.version
     assert tool.dependency_file_patterns
     assert callable(tool.cache_directory)
 
@@ -34,18 +34,27 @@ def test_get_tool_ignores_case_and_surrounding_space() -> None:
     assert get_tool(" UV ").name == "uv"
 
 
-def test_every_tool_follows_the_protocol() -> None:
+# The files whose presence makes ``auto`` pick each tool (pip is the fallback).
+MARKERS = {
+    "uv": ("uv.lock",),
+    "poetry": ("poetry.lock",),
+    "pipenv": ("Pipfile.lock", "Pipfile"),
+    "pdm": ("pdm.lock",),
+}
+
+
+def test_every_tool_is_one_spec() -> None:
     for name in TOOL_NAMES:
-        tool: Tool = get_tool(name)
-        assert isinstance(tool.marker_files, tuple)
+        tool = get_tool(name)
+        assert isinstance(tool, Tool)
         assert all(isinstance(pattern, str) for pattern in tool.dependency_file_patterns)
 
 
-@pytest.mark.parametrize("name", ["uv", "poetry", "pipenv", "pdm"])
+@pytest.mark.parametrize("name", MARKERS)
 def test_dependency_files_are_top_level_and_cover_the_markers(name: str) -> None:
     tool = get_tool(name)
     assert not any("**" in pattern or "/" in pattern for pattern in tool.dependency_file_patterns)
-    for marker in tool.marker_files:
+    for marker in MARKERS[name]:
         assert any(fnmatch.fnmatch(marker, p) for p in tool.dependency_file_patterns), marker
 
 
@@ -162,11 +171,10 @@ def test_a_directory_named_like_a_lock_file_is_ignored(tmp_path: Path) -> None:
     assert detect_tool(tmp_path).name == "pip"
 
 
-@pytest.mark.parametrize("name", ["uv", "poetry", "pipenv", "pdm"])
-def test_marker_files_make_auto_pick_the_tool(tmp_path: Path, name: str) -> None:
-    tool = get_tool(name)
-    _write(tmp_path, {tool.marker_files[0]: "{}"})
-    assert detect_tool(tmp_path) is tool
+@pytest.mark.parametrize(("name", "marker"), [(n, m) for n in MARKERS for m in MARKERS[n]])
+def test_marker_files_make_auto_pick_the_tool(tmp_path: Path, name: str, marker: str) -> None:
+    _write(tmp_path, {marker: "{}"})
+    assert detect_tool(tmp_path) is get_tool(name)
 
 
 def test_detected_tool_answers_a_cache_directory(tmp_path: Path) -> None:

@@ -148,7 +148,7 @@ def run(request: Request) -> Result:
     keys = compose_keys(
         location.identity,
         tool_name=tool.name,
-        tool_layout_version=tool.cache_layout_version,
+        tool_layout_version=tool.layout.version,
         kind=request.kind,
         dependency_hash=dependency_hash,
     )

@@ -1,16 +1,16 @@
 """Prune a tool's cache before it is saved: keep what is slow to rebuild, drop the downloads.
 
-``prune_cache(tool_name, directory, unstable_abi=...)`` applies the tool's own rules
-(``Tool.prune`` in ``cache_python_deps.tools.<name>``: uv mirrors ``uv cache prune --ci``; pip
-and pipenv drop ``http-v2/``/``http/`` and keep ``wheels/``; poetry keeps artifacts built from
-source; pdm keeps ``wheels/``). With ``unstable_abi`` the built wheels go too.
+``prune_cache(tool_name, directory, unstable_abi=...)`` applies the tool's own rules (its
+``Tool.layout``, a ``CacheLayout``, in ``cache_python_deps.tools.<name>``: uv mirrors ``uv cache
+prune --ci``; pip and pipenv drop ``http-v2/``/``http/`` and keep ``wheels/``; poetry keeps
+artifacts built from source; pdm keeps ``wheels/``). With ``unstable_abi`` the built wheels go too.
 
 Given ``in_use`` (what ``in_use.find_in_use`` read from the lock file or the environment), it
 first drops the built wheels a dependency bump superseded: each wheel the tool built from source
-(``Tool.built_wheels``) whose distribution the dependencies in use name at other versions only
-(``distributions.verdict``) goes, with what the tool keeps beside it (its link's directory, uv's
-build metadata and revision pointer), when every wheel sharing that entry is superseded too. A
-distribution not named is kept (another environment of the job may use it), and so is every
+(``CacheLayout.built_wheels``) whose distribution the dependencies in use name at other versions
+only (``distributions.verdict``) goes, with what the tool keeps beside it (its link's directory,
+uv's build metadata and revision pointer), when every wheel sharing that entry is superseded too.
+A distribution not named is kept (another environment of the job may use it), and so is every
 built wheel when ``in_use`` is ``NotRead``. ``describe_superseded`` says what happened in one line.
 
 Guards, each refusing with a one-line PruneRefusedError before anything is removed:
@@ -25,7 +25,8 @@ Guards, each refusing with a one-line PruneRefusedError before anything is remov
   rules the directory handed to actions/cache follows);
 - no file system may be mounted inside it (``/proc/self/mountinfo`` on Linux);
 - it must be positively this tool's cache: every top-level entry one the tool creates there
-  (``Tool.is_own_cache``), plus the provenance record ``.cache-python-deps.json``, which is kept.
+  (``CacheLayout.is_own_cache``), plus the provenance record ``.cache-python-deps.json``, which
+  is kept.
 
 Then every removal goes through ``CacheTree`` (``removal.py``): relative to descriptors,
 never following a link, never leaving the cache's file system, never changing the mode of
@@ -184,7 +185,7 @@ def _removed(tree: CacheTree, entry: PurePosixPath) -> bool:
 
 
 def _drop_superseded(tree: CacheTree, tool: Tool, in_use: InUse | NotRead) -> SupersededReport:
-    found = tool.built_wheels(tree)
+    found = tool.layout.built_wheels(tree)
     if isinstance(in_use, NotRead):
         return SupersededReport(in_use, built=len(found.wheels))
     judged: dict[PurePosixPath, list[tuple[BuiltWheel, Verdict]]] = {}
@@ -263,8 +264,9 @@ def prune_cache(
             names = [entry.name for entry in tree.entries()]
             if not names:
                 return nothing
-            if not tool.is_own_cache(names):
-                raise _refuse(resolved, _not_the_tools(tool.name, names, tool.is_own_cache))
+            if not tool.layout.is_own_cache(names):
+                strangers = _not_the_tools(tool.name, names, tool.layout.is_own_cache)
+                raise _refuse(resolved, strangers)
             before = tree.size()
             superseded = None
             if in_use is not None and not unstable_abi:
@@ -272,7 +274,7 @@ def prune_cache(
                 if superseded.removed:
                     freed = before - tree.size()
                     superseded = dataclasses.replace(superseded, bytes_removed=freed)
-            tool.prune(tree, unstable_abi=unstable_abi)
+            tool.layout.prune(tree, unstable_abi=unstable_abi)
             return PruneReport(resolved, before, tree.size(), tree.removed, superseded)
     except FileNotFoundError:
         return nothing

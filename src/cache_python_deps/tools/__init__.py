@@ -1,6 +1,9 @@
 """The registry of supported tools: look one up by name, or detect it from a project.
 
-Tool modules are imported on first use only, so ``get_tool("pip")`` never imports the others.
+Each tool module (``pip``, ``uv``, ``poetry``, ``pipenv``, ``pdm``) holds that tool's rules and
+ends with its ``Tool`` spec (``base.Tool``), named after the tool in capitals (``PIP``). Tool
+modules are imported on first use only, so ``get_tool("pip")`` never imports the others, and
+detection imports none: which file makes ``auto`` pick which tool is this module's table.
 
 ``detect_tool`` (the ``auto`` choice) looks at the project directory only (not its parents):
 
@@ -29,7 +32,7 @@ __all__ = ["TOOL_NAMES", "detect_tool", "get_tool"]
 
 TOOL_NAMES: Final = ("pip", "uv", "poetry", "pipenv", "pdm")
 
-# Tool name -> (module, attribute holding its Tool instance).
+# Tool name -> (module, attribute holding its Tool spec).
 _TOOL_OBJECTS: Final = {name: (f"{__name__}.{name}", name.upper()) for name in TOOL_NAMES}
 
 # Lock file -> tool, in the order that breaks ties between several lock files.

@@ -2,8 +2,9 @@
 
 Everything here is a pure function of a ``CacheContext`` (plus reading the config files it
 names and, for this host's own user, the password database), so the rules of every OS can be
-computed on any OS. platformdirs' rules (the library poetry, pdm and pipenv call) are in
-``_platformdirs``; the Windows known folders here are the ones tools find from the environment.
+computed on any OS. platformdirs' rules (the library pip, poetry, pdm and pipenv call) are in
+``_platformdirs``; the Windows known folders here are the ones tools find from the environment,
+before platformdirs' own override variables.
 
 ``~`` in a configured value is expanded as Python's ``os.path.expanduser`` does it (the Python
 tools call it, or ``Path.expanduser``, which uses it from Python 3.11): on Unix ``HOME`` as it is,
@@ -16,14 +17,16 @@ import importlib
 import ntpath
 import os
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import Any, Final
 
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.safe_files import read_text_file
 from cache_python_deps.tools.base import CacheContext
 
+# The spellings of a boolean that pip's ``strtobool`` and uv's (clap's) ``BoolishValueParser``
+# accept, lower-cased: neither strips the value.
 _TRUE_WORDS = frozenset({"y", "yes", "t", "true", "on", "1"})
 _FALSE_WORDS = frozenset({"n", "no", "f", "false", "off", "0"})
 
@@ -38,6 +41,13 @@ def pure(context: CacheContext, value: str | PurePath) -> PurePath:
 def to_path(value: PurePath) -> Path:
     """Turn a pure path into the ``Path`` the ``Tool`` protocol returns."""
     return Path(str(value))
+
+
+def environ(context: CacheContext) -> Mapping[str, str]:
+    """The context's environment with names as its OS compares them (upper-cased on Windows)."""
+    if context.os_family == "windows":
+        return {key.upper(): value for key, value in context.environ.items()}
+    return context.environ
 
 
 def getenv(context: CacheContext, name: str, default: str | None = None) -> str | None:
@@ -67,16 +77,6 @@ def is_dir(context: CacheContext, path: Path) -> bool:
     return native(context) and path.is_dir()
 
 
-def home(context: CacheContext) -> PurePath:
-    """The home the context was given (``Path.home()``), in its OS flavour; an error if none."""
-    if context.home is None:
-        raise CacheDirectoryError(
-            "no home directory: HOME is unset and the user has no entry in the password"
-            " database; set HOME"
-        )
-    return pure(context, context.home)
-
-
 def account_home(context: CacheContext) -> str | None:
     """The home of the user's account, which tools fall back to when ``HOME`` is unset or unusable.
 
@@ -96,19 +96,13 @@ def account_home(context: CacheContext) -> str | None:
         return None
 
 
-def python_home(context: CacheContext) -> str:
+def _python_home(context: CacheContext) -> str | None:
     """The home ``os.path.expanduser`` puts for ``~``: ``HOME`` as it is, else the account's."""
     if context.os_family != "windows":
         value = getenv(context, "HOME")
         if value is not None:
             return value
-    found = account_home(context)
-    if found is None:
-        raise CacheDirectoryError(
-            "no home directory for ~: HOME is unset and the user has no entry in the password"
-            " database; set HOME"
-        )
-    return found
+    return account_home(context)
 
 
 def project_directory(context: CacheContext) -> PurePath:
@@ -124,15 +118,33 @@ def is_absolute(context: CacheContext, value: str) -> bool:
     return posixpath.isabs(value)
 
 
-def expand_user(context: CacheContext, value: str) -> str:
-    """Expand a leading ``~`` (alone or before a separator) as ``os.path.expanduser`` does."""
-    separators = ("/", "\\") if context.os_family == "windows" else ("/",)
-    if not (value == "~" or (value.startswith("~") and value[1:2] in separators)):
+def expand_user(context: CacheContext, value: str, *, strict: bool = True) -> str:
+    """``os.path.expanduser`` of the context's OS: ``~`` or ``~user`` up to the first separator.
+
+    ``~user`` is that user's home: the password database on Unix (this host's), the profile's
+    sibling on Windows. Without a home, Python leaves the ``~`` (the tool then works in a
+    directory named ``~``): a CacheDirectoryError when ``strict``, else ``value`` unchanged.
+    """
+    if not value.startswith("~"):
         return value
-    found = python_home(context)
+    separators = "/\\" if context.os_family == "windows" else "/"
+    end = next((i for i, char in enumerate(value) if i and char in separators), len(value))
+    user, rest = value[1:end], value[end:]
+    if user and context.os_family != "windows":
+        return posixpath.expanduser(value)  # the password database, as Python reads it
+    home = _python_home(context)
+    if home is None:
+        if not strict:
+            return value
+        raise CacheDirectoryError(
+            f"no home directory for {value!r}: HOME is unset and the user has no entry in the"
+            " password database; set HOME"
+        )
     if context.os_family == "windows":
-        return found + value[1:]
-    return (found.rstrip("/") + value[1:]) or "/"
+        if user and user != ntpath.basename(home):
+            home = ntpath.join(ntpath.dirname(home), user)
+        return home + rest
+    return (home.rstrip("/") + rest) or "/"
 
 
 def resolve_path(
@@ -165,56 +177,40 @@ def environ_value(context: CacheContext, name: str) -> str | None:
     return value
 
 
-def parse_boolish(name: str, value: str) -> bool:
-    """Parse a boolean as uv (clap) does: ``1/0``, ``true/false``, ``yes/no``, ``on/off``..."""
-    word = value.lower()  # clap does not strip: " 1" is refused
+def boolean(value: str) -> bool | None:
+    """A boolean as pip and uv spell one (``1/0``, ``true/false``, ``yes/no``, ``on/off``...),
+    in any case but not stripped; None when ``value`` is not one."""
+    word = value.lower()
     if word in _TRUE_WORDS:
         return True
     if word in _FALSE_WORDS:
         return False
-    raise CacheDirectoryError(f"{name}={value!r} is not a boolean")
+    return None
 
 
-def windows_folder(
-    context: CacheContext,
-    override: str | None,
-    variable: str,
-    *tail: str,
-    any_override: bool = False,
-) -> PurePath:
-    """A Windows known folder as platformdirs finds it from the environment.
-
-    The ``override`` variable when it holds a fully qualified path (any non-blank value when
-    ``any_override``), else ``variable`` (what the known-folder API returns on a normal
-    profile), else ``~\\AppData\\<tail>``.
-    """
-    override_value = (getenv(context, override) or "").strip() if override else ""
-    if is_absolute(context, override_value) or (any_override and override_value):
-        return PureWindowsPath(override_value)
-    value = getenv(context, variable)
-    if value:
-        return PureWindowsPath(value)
-    return home(context).joinpath("AppData", *tail)
+def parse_boolish(name: str, value: str) -> bool:
+    """Parse a boolean as uv (clap) does; CacheDirectoryError when ``value`` is not one."""
+    parsed = boolean(value)
+    if parsed is None:
+        raise CacheDirectoryError(f"{name}={value!r} is not a boolean")
+    return parsed
 
 
-def windows_common_appdata(context: CacheContext) -> PurePath:
-    """``%PROGRAMDATA%`` (platformdirs' site directories on Windows)."""
-    return PureWindowsPath(
-        getenv(context, "WIN_PD_OVERRIDE_COMMON_APPDATA")
-        or getenv(context, "PROGRAMDATA")
-        or getenv(context, "ALLUSERSPROFILE")
-        or "C:\\ProgramData"
-    )
+# Windows known folders as the environment names them (what the known-folder API returns on a
+# normal profile: asking it would take ctypes, and the run-time path is stdlib-only): the
+# variables holding each, first first, and its usual place when none is set.
+_WINDOWS_FOLDERS: Final = {
+    "LOCAL_APPDATA": (("LOCALAPPDATA",), "~\\AppData\\Local"),
+    "APPDATA": (("APPDATA",), "~\\AppData\\Roaming"),
+    "COMMON_APPDATA": (("PROGRAMDATA", "ALLUSERSPROFILE"), "C:\\ProgramData"),
+}
 
 
-def windows_local_appdata(context: CacheContext) -> PurePath:
-    """``%LOCALAPPDATA%`` as a tool that is not built on platformdirs finds it (uv)."""
-    return windows_folder(context, None, "LOCALAPPDATA", "Local")
-
-
-def windows_roaming_appdata(context: CacheContext) -> PurePath:
-    """``%APPDATA%`` as a tool that is not built on platformdirs finds it (uv)."""
-    return windows_folder(context, None, "APPDATA", "Roaming")
+def windows_folder(context: CacheContext, name: str) -> PurePath:
+    """The Windows known folder ``name`` (``LOCAL_APPDATA``, ``APPDATA``, ``COMMON_APPDATA``)."""
+    variables, usual = _WINDOWS_FOLDERS[name]
+    value = next((found for variable in variables if (found := getenv(context, variable))), "")
+    return PureWindowsPath(value or expand_user(context, usual))
 
 
 def ancestors(start: Path) -> Iterator[Path]:

@@ -23,7 +23,7 @@ from typing import Final
 
 from cache_python_deps.errors import UnreadableFileError
 from cache_python_deps.safe_files import MAX_CONFIG_BYTES, read_text_file
-from cache_python_deps.tools import _common, _import_dirs
+from cache_python_deps.tools import _common, _import_dirs, _platformdirs
 from cache_python_deps.tools.base import CacheContext
 
 # ``__version__ = version = '4.14.8'`` (setuptools-scm, vcs-versioning) or ``= "2.4.1"``.
@@ -62,7 +62,7 @@ def _import_path(context: CacheContext, script: str) -> list[Path]:
     return _import_dirs.import_directories(context, found_script)
 
 
-def library_version(context: CacheContext, script: str, package: tuple[str, ...]) -> str | None:
+def _library_version(context: CacheContext, script: str, package: tuple[str, ...]) -> str | None:
     """The version of ``package`` (``("platformdirs",)``) that the tool ``script`` imports."""
     if not _common.native(context):
         return None
@@ -71,6 +71,20 @@ def library_version(context: CacheContext, script: str, package: tuple[str, ...]
         if location.is_dir():
             return _version_in(location)
     return None
+
+
+def platformdirs_rules(
+    context: CacheContext,
+    script: str,
+    package: tuple[str, ...] = ("platformdirs",),
+    *,
+    unknown: str | None = None,
+) -> _platformdirs.Platformdirs:
+    """The rules of the platformdirs the tool ``script`` imports (``package`` in its import path:
+    pipenv's is vendored in the pip it patches); of release ``unknown`` when it is not found
+    (None: the newest rules)."""
+    version = _library_version(context, script, package) or unknown
+    return _platformdirs.Platformdirs.of(version, script)
 
 
 def _normalized(name: str) -> str:

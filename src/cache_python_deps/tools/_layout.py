@@ -1,4 +1,5 @@
-"""What every tool's pruning rules share: telling its cache apart, and the common shape.
+"""What the tools' cache layouts (``base.CacheLayout``) share: telling a cache apart, and the
+common shape of pip's, pipenv's and pdm's.
 
 A directory is taken for a tool's cache only when every top-level entry is one that tool
 creates there (plus this project's provenance record): a marker alone is not enough, since a
@@ -60,8 +61,11 @@ def only_own_entries(names: Collection[str], is_own: Callable[[str], bool]) -> b
 
 @dataclass(frozen=True)
 class TopLevelLayout:
-    """A cache whose downloads and built wheels each live in top-level directories."""
+    """A cache whose downloads and built wheels each live in top-level directories (a
+    ``CacheLayout``: pip's, and pipenv's and pdm's, which share its shape)."""
 
+    # Bumped when this project's idea of the cache changes incompatibly (see ``CacheLayout``).
+    version: str
     # Every top-level entry the tool creates in its cache.
     entries: frozenset[str]
     # Cheap to fetch again: always removed.

@@ -19,18 +19,21 @@ own source at each release; the release named is the first with the rule):
   relative; without ``HOME`` the password database; without either the ``~`` stays); from 4.12.0
   an empty ``HOME`` counts as unset and an unexpanded ``~`` is a ``RuntimeError``; from 4.14.0 a
   relative ``HOME`` counts as unset too and any result that is not absolute is an error.
-- Windows: ``WIN_PD_OVERRIDE_*`` variables from 4.8.0 (stripped, any non-blank value); from
-  4.11.14 only a fully qualified one.
+- Windows: the ``WIN_PD_OVERRIDE_<folder>`` variables (``LOCAL_APPDATA``, ``APPDATA``,
+  ``COMMON_APPDATA``: every known folder at once) from 4.8.0 (stripped, any non-blank value);
+  from 4.11.14 only a fully qualified one. Every release normalises the folder
+  (``os.path.normpath``) before joining the app's names to it.
 
 A version of ``None`` means "unknown": the newest rules. Nothing here touches the disk.
 """
 
 from __future__ import annotations
 
+import ntpath
 import posixpath
 from dataclasses import dataclass
-from pathlib import PurePath
-from typing import Final
+from pathlib import PurePath, PureWindowsPath
+from typing import Final, Literal
 
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools import _common
@@ -180,13 +183,20 @@ def _expand_entry(context: CacheContext, dirs: Platformdirs, entry: str) -> str:
 # -- Windows -------------------------------------------------------------------------------------
 
 
-def _windows_folder(
-    context: CacheContext, dirs: Platformdirs, override: str, variable: str, *tail: str
-) -> PurePath:
+def _windows_override(context: CacheContext, dirs: Platformdirs, name: str) -> str:
+    """The ``WIN_PD_OVERRIDE_<name>`` folder this release takes (empty: none)."""
     if not dirs.since(_WINDOWS_OVERRIDES):
-        return _common.windows_folder(context, None, variable, *tail)
-    any_override = not dirs.since(_QUALIFIED_WINDOWS_OVERRIDES)
-    return _common.windows_folder(context, override, variable, *tail, any_override=any_override)
+        return ""
+    value = (_common.getenv(context, f"WIN_PD_OVERRIDE_{name}") or "").strip()
+    if dirs.since(_QUALIFIED_WINDOWS_OVERRIDES) and not _common.is_absolute(context, value):
+        return ""
+    return value
+
+
+def _windows_folder(context: CacheContext, dirs: Platformdirs, name: str) -> PurePath:
+    """``get_win_folder("CSIDL_<name>")``, normalised as this release's directories start."""
+    folder = _windows_override(context, dirs, name) or str(_common.windows_folder(context, name))
+    return PureWindowsPath(ntpath.normpath(folder))
 
 
 def _windows_app_parts(appname: str, appauthor: AppAuthor) -> list[str]:
@@ -194,14 +204,6 @@ def _windows_app_parts(appname: str, appauthor: AppAuthor) -> list[str]:
         return [appname]
     author = appauthor if isinstance(appauthor, str) and appauthor else appname
     return [author, appname]
-
-
-def _windows_local(context: CacheContext, dirs: Platformdirs) -> PurePath:
-    return _windows_folder(context, dirs, "WIN_PD_OVERRIDE_LOCAL_APPDATA", "LOCALAPPDATA", "Local")
-
-
-def _windows_roaming(context: CacheContext, dirs: Platformdirs) -> PurePath:
-    return _windows_folder(context, dirs, "WIN_PD_OVERRIDE_APPDATA", "APPDATA", "Roaming")
 
 
 # -- the directories ----------------------------------------------------------------------------
@@ -216,58 +218,40 @@ def _posix_user_dir(
     return base
 
 
-def _windows_app_dir(
-    context: CacheContext, dirs: Platformdirs, appname: str, appauthor: AppAuthor, *, roaming: bool
-) -> str:
-    """Windows' config and data directory: ``%APPDATA%`` or ``%LOCALAPPDATA%``, then the app."""
-    base = _windows_roaming(context, dirs) if roaming else _windows_local(context, dirs)
-    return str(base.joinpath(*_windows_app_parts(appname, appauthor)))
-
-
 def user_cache_dir(
     context: CacheContext, dirs: Platformdirs, appname: str, *, appauthor: AppAuthor = None
 ) -> str:
     """``user_cache_dir(appname, appauthor)``: possibly relative (to the working directory)."""
     if context.os_family == "windows":
-        base = _windows_local(context, dirs)
+        base = _windows_folder(context, dirs, "LOCAL_APPDATA")
         return str(base.joinpath(*_windows_app_parts(appname, appauthor), "Cache"))
     base_text = _posix_user_dir(context, dirs, "XDG_CACHE_HOME", "~/.cache", "~/Library/Caches")
     return posixpath.join(base_text, appname)
 
 
-def user_config_dir(
+def user_dir(
     context: CacheContext,
     dirs: Platformdirs,
+    kind: Literal["config", "data"],
     appname: str,
     *,
     appauthor: AppAuthor = None,
     roaming: bool = False,
 ) -> str:
-    """``user_config_dir(appname, appauthor, roaming=...)``."""
-    if context.os_family == "windows":
-        return _windows_app_dir(context, dirs, appname, appauthor, roaming=roaming)
-    macos = "~/Library/Application Support"
-    if not dirs.since(_MACOS_CONFIG_IN_APPLICATION_SUPPORT):
-        macos = "~/Library/Preferences"
-    base_text = _posix_user_dir(context, dirs, "XDG_CONFIG_HOME", "~/.config", macos)
-    return posixpath.join(base_text, appname)
+    """``user_config_dir`` or ``user_data_dir`` (``kind``) ``(appname, appauthor, roaming=...)``.
 
-
-def user_data_dir(
-    context: CacheContext,
-    dirs: Platformdirs,
-    appname: str,
-    *,
-    appauthor: AppAuthor = None,
-    roaming: bool = False,
-) -> str:
-    """``user_data_dir(appname, appauthor, roaming=...)``."""
+    On Windows both are ``%APPDATA%`` (``roaming``) or ``%LOCALAPPDATA%``, then the app's names.
+    """
     if context.os_family == "windows":
-        return _windows_app_dir(context, dirs, appname, appauthor, roaming=roaming)
-    base_text = _posix_user_dir(
-        context, dirs, "XDG_DATA_HOME", "~/.local/share", "~/Library/Application Support"
-    )
-    return posixpath.join(base_text, appname)
+        base = _windows_folder(context, dirs, "APPDATA" if roaming else "LOCAL_APPDATA")
+        return str(base.joinpath(*_windows_app_parts(appname, appauthor)))
+    if kind == "data":
+        xdg = ("XDG_DATA_HOME", "~/.local/share", "~/Library/Application Support")
+    elif dirs.since(_MACOS_CONFIG_IN_APPLICATION_SUPPORT):
+        xdg = ("XDG_CONFIG_HOME", "~/.config", "~/Library/Application Support")
+    else:
+        xdg = ("XDG_CONFIG_HOME", "~/.config", "~/Library/Preferences")
+    return posixpath.join(_posix_user_dir(context, dirs, *xdg), appname)
 
 
 def site_config_dirs(
@@ -284,7 +268,7 @@ def site_config_dirs(
     (from the tool's own ``sys.prefix``) is not known here.
     """
     if context.os_family == "windows":
-        base = _common.windows_common_appdata(context)
+        base = _windows_folder(context, dirs, "COMMON_APPDATA")
         return [str(base.joinpath(*_windows_app_parts(appname, appauthor)))]
     entries = _xdg_directory_list(context, dirs, "XDG_CONFIG_DIRS")
     if entries is None:

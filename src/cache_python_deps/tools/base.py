@@ -1,25 +1,53 @@
-"""The interface every tool module (pip, uv, poetry, pipenv, pdm) implements.
+"""What a tool is to this project: one ``Tool`` spec per tool module (pip, uv, poetry, pipenv, pdm).
 
-A tool module is pure where it can be: every fact about the machine (OS family, environment
+A ``Tool`` holds the tool's name, the dependency files hashed for it, and its rules as functions:
+where its cache is (``cache_directory``), where its lock file is (``lock_file``), and what its
+cache holds (``layout``, a ``CacheLayout``: how prune recognises the cache, what it removes,
+where the wheels built from source are, removing only through ``removal.CacheTree``; see
+prune.py). Each tool module defines its rules and, last, the ``Tool`` that names them.
+
+The rules are pure where they can be: every fact about the machine (OS family, environment
 variables, home directory, the target interpreter's prefix) comes in through ``CacheContext``,
 so tests pass facts in rather than patching the world. Reading config files named by those
 facts is the only I/O a cache-directory rule does; it never starts the tool.
-
-Each tool also knows its cache's contents: how to recognise it (``is_own_cache``), what to
-prune from it (``prune``, removing only through ``removal.CacheTree``), where the wheels it
-built from source are and what goes with each (``built_wheels``), and where its lock file is
-(``lock_file``): prune drops the built wheels a dependency bump superseded (see prune.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a Protocol class costs import time; only mypy needs it
+    from typing import Protocol
+
     from cache_python_deps.removal import CacheTree
+
+    class CacheLayout(Protocol):
+        """What a tool keeps in its cache, for prune (see cache_python_deps.prune)."""
+
+        @property
+        def version(self) -> str:
+            """Bumped when this project's idea of the cache changes incompatibly, so a cache
+            saved under the old idea is not reused (it is in the key: ``pip.2``)."""
+
+        def is_own_cache(self, top_level_names: Collection[str]) -> bool:
+            """Whether a directory with these top-level entries is positively this tool's cache.
+
+            Every entry must be one the tool creates there (or the provenance record): a marker
+            alone is not enough.
+            """
+
+        def prune(self, tree: CacheTree, *, unstable_abi: bool) -> None:
+            """Remove what is cheap to fetch again, and built wheels too when ``unstable_abi``.
+
+            Every removal goes through ``tree``, which confines it to the cache.
+            """
+
+        def built_wheels(self, tree: CacheTree) -> BuiltWheels:
+            """The wheels the tool built from source in this cache, each with what goes with it."""
+
 
 OSFamily = Literal["linux", "macos", "windows"]
 
@@ -95,45 +123,21 @@ class BuiltWheels:
     tidy: tuple[PurePosixPath, ...] = ()
 
 
-class Tool(Protocol):
-    """One Python packaging tool whose cache this project keys and restores."""
+@dataclass(frozen=True)
+class Tool:
+    """One Python packaging tool whose cache this project keys, restores and prunes.
 
-    @property
-    def name(self) -> str:
-        """Lower-case tool name as it appears in keys and on the command line."""
+    Each tool module ends with its own: ``Tool(name, dependency_file_patterns, cache_directory,
+    layout, lock_file)``.
+    """
 
-    @property
-    def cache_layout_version(self) -> str:
-        """Bumped when the tool changes its cache layout, so stale caches are not reused."""
-
-    @property
-    def dependency_file_patterns(self) -> tuple[str, ...]:
-        """Glob patterns (relative to the project) hashed when no dependency hash is given."""
-
-    @property
-    def marker_files(self) -> tuple[str, ...]:
-        """Files whose presence makes ``auto`` pick this tool (empty for pip, the fallback)."""
-
-    def cache_directory(self, context: CacheContext) -> CacheLocation:
-        """The directory the tool itself would use and its source, or CacheDirectoryError."""
-
-    # -- pruning (see cache_python_deps.prune) ---------------------------------------------
-
-    def is_own_cache(self, top_level_names: Collection[str]) -> bool:
-        """Whether a directory with these top-level entries is positively this tool's cache.
-
-        Every entry must be one the tool creates there (or the provenance record): a marker
-        alone is not enough.
-        """
-
-    def prune(self, tree: CacheTree, *, unstable_abi: bool) -> None:
-        """Remove what is cheap to fetch again, and built wheels too when ``unstable_abi``.
-
-        Every removal goes through ``tree``, which confines it to the cache.
-        """
-
-    def built_wheels(self, tree: CacheTree) -> BuiltWheels:
-        """The wheels the tool built from source in this cache, each with what goes with it."""
-
-    def lock_file(self, context: CacheContext) -> LockFile | None:
-        """Where the tool's lock file for the context's project is (None: the tool has none)."""
+    # Lower-case tool name as it appears in keys and on the command line.
+    name: str
+    # Glob patterns (relative to the project) hashed when no dependency hash is given.
+    dependency_file_patterns: tuple[str, ...]
+    # The directory the tool itself would use and its source, or CacheDirectoryError.
+    cache_directory: Callable[[CacheContext], CacheLocation]
+    # What the cache holds (prune's rules) and the version of this project's idea of it.
+    layout: CacheLayout
+    # Where the tool's lock file for the context's project is (None: the tool keeps none).
+    lock_file: Callable[[CacheContext], LockFile | None]

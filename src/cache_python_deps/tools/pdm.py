@@ -26,20 +26,16 @@ mirrored: the ``global_project.fallback`` mode (off by default).
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools import _common, _installed, _platformdirs
 from cache_python_deps.tools._layout import TopLevelLayout
 from cache_python_deps.tools._releases import Gate, ToolRelease, installed_release
-from cache_python_deps.tools.base import BuiltWheels, CacheContext, CacheLocation, LockFile
+from cache_python_deps.tools.base import CacheContext, CacheLocation, LockFile, Tool
 
-if TYPE_CHECKING:
-    from cache_python_deps.removal import CacheTree
-
-__all__ = ["PDM", "PdmTool"]
+__all__ = ["PDM"]
 
 _APP_NAME: Final = "pdm"
 _SETTING: Final = "cache_dir"
@@ -49,19 +45,10 @@ _OPENS_CONFIG_PATHS: Final = Gate(
 )
 
 
-def _dirs(context: CacheContext) -> _platformdirs.Platformdirs:
-    version = _installed.library_version(context, "pdm", ("platformdirs",))
-    return _platformdirs.Platformdirs.of(version, "pdm")
-
-
 def _default_value(context: CacheContext) -> str:
     """``platformdirs.user_cache_dir("pdm")``, which pdm computes on import, even when unused."""
-    return _platformdirs.user_cache_dir(context, _dirs(context), _APP_NAME)
-
-
-def default_cache_directory(context: CacheContext) -> Path:
-    """PDM's cache directory when nothing configures one."""
-    return _common.resolve_path(context, _default_value(context), expand=True)
+    dirs = _installed.platformdirs_rules(context, "pdm")
+    return _platformdirs.user_cache_dir(context, dirs, _APP_NAME)
 
 
 def global_config_file(context: CacheContext, release: ToolRelease | None = None) -> Path:
@@ -73,12 +60,14 @@ def global_config_file(context: CacheContext, release: ToolRelease | None = None
             raise CacheDirectoryError("pdm fails: PDM_CONFIG_FILE is set but empty")
         # Empty: Path("") is the working directory, which older pdm skips as no file.
         return _common.resolve_path(context, configured or ".", expand=False)
-    directory = _platformdirs.user_config_dir(context, _dirs(context), _APP_NAME)
+    dirs = _installed.platformdirs_rules(context, "pdm")
+    directory = _platformdirs.user_dir(context, dirs, "config", _APP_NAME)
     return _common.resolve_path(context, directory, expand=False) / "config.toml"
 
 
 def _site_config_file(context: CacheContext) -> Path:
-    (directory,) = _platformdirs.site_config_dirs(context, _dirs(context), _APP_NAME)
+    dirs = _installed.platformdirs_rules(context, "pdm")
+    (directory,) = _platformdirs.site_config_dirs(context, dirs, _APP_NAME)
     return _common.resolve_path(context, directory, expand=False) / "config.toml"
 
 
@@ -127,40 +116,12 @@ def cache_location(context: CacheContext) -> CacheLocation:
     return CacheLocation(_common.resolve_path(context, default, expand=True), "pdm's default")
 
 
-class PdmTool:
-    """PDM (``pdm install`` / ``pdm sync``); its cache holds ``http/``, ``wheels/``..."""
-
-    name: Final = "pdm"
-    # Bump when this project's idea of pdm's cache changes incompatibly.
-    cache_layout_version: Final = "1"
-    dependency_file_patterns: Final = ("pdm.lock", "pyproject.toml")
-    marker_files: Final = ("pdm.lock",)
-
-    def cache_directory(self, context: CacheContext) -> CacheLocation:
-        """The directory ``pdm config cache_dir`` names, ``~`` expanded, made absolute."""
-        return cache_location(context)
-
-    def is_own_cache(self, top_level_names: Collection[str]) -> bool:
-        """Whether every top-level entry is one pdm creates in its cache (see below)."""
-        return PRUNE_LAYOUT.is_own_cache(top_level_names)
-
-    def prune(self, tree: CacheTree, *, unstable_abi: bool) -> None:
-        """Drop downloads and unpacked packages; built wheels too when the ABI is unstable."""
-        PRUNE_LAYOUT.prune(tree, unstable_abi=unstable_abi)
-
-    def built_wheels(self, tree: CacheTree) -> BuiltWheels:
-        """Each wheel pdm built, with its link's directory (pdm's ``WheelCache``)."""
-        return PRUNE_LAYOUT.built_wheels(tree)
-
-    def lock_file(self, context: CacheContext) -> LockFile | None:
-        """``PDM_LOCKFILE`` (relative to the project directory), else the project's ``pdm.lock``."""
-        configured = _common.getenv(context, "PDM_LOCKFILE")
-        if configured:
-            return LockFile(_common.resolve_path(context, configured, expand=False), "packages")
-        return LockFile(_project_root(context) / "pdm.lock", "packages")
-
-
-PDM: Final = PdmTool()
+def lock_file(context: CacheContext) -> LockFile:
+    """``PDM_LOCKFILE`` (relative to the project directory), else the project's ``pdm.lock``."""
+    configured = _common.getenv(context, "PDM_LOCKFILE")
+    if configured:
+        return LockFile(_common.resolve_path(context, configured, expand=False), "packages")
+    return LockFile(_project_root(context) / "pdm.lock", "packages")
 
 
 # -- pruning ---------------------------------------------------------------------------------
@@ -173,7 +134,9 @@ PDM: Final = PdmTool()
 # ``hashes/``, ``metadata/`` and the rest (``plugins/``, ``self-check/``, ``use_cache.json``,
 # ``.compat_libs/``, ``pip.whl``, all of which pdm writes at the top) are small and kept.
 
-PRUNE_LAYOUT: Final = TopLevelLayout(
+LAYOUT: Final = TopLevelLayout(
+    # Bump when this project's idea of pdm's cache changes incompatibly.
+    version="1",
     entries=frozenset(
         {
             "http",
@@ -191,3 +154,7 @@ PRUNE_LAYOUT: Final = TopLevelLayout(
     downloads=("http", "packages"),
     built=("wheels",),
 )
+
+# -- the tool ----------------------------------------------------------------------------------
+_DEPENDENCY_FILE_PATTERNS: Final = ("pdm.lock", "pyproject.toml")
+PDM: Final = Tool("pdm", _DEPENDENCY_FILE_PATTERNS, cache_location, LAYOUT, lock_file)

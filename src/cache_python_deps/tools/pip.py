@@ -23,9 +23,10 @@ nearest existing part of the path is not owned by root (a GitHub container job, 
 Caching that directory would save nothing: CacheDirectoryError says why and how to fix it.
 
 The defaults follow the platformdirs vendored in the target's pip (``CacheContext.pip_version``;
-see ``_platformdirs`` for the rules of each release): pip 26.2 (platformdirs 4.10.0) honours
-``XDG_*`` on macOS too and strips the values; 26.3 (4.12.4) ignores relative ones and finds the
-home in the password database when ``HOME`` is empty. These are the rules of pip 21.3 to 26.3
+see ``_platformdirs`` for the rules of each release), on Windows too: pip 26.2 (platformdirs
+4.10.0) honours ``XDG_*`` on macOS and strips the values, and takes the ``WIN_PD_OVERRIDE_*``
+variables on Windows; 26.3 (4.12.4) ignores relative ones of either and finds the home in the
+password database when ``HOME`` is empty. These are the rules of pip 21.3 to 26.3
 (checked against real pip 23.0, 23.2, 24.2 and 26.3). Not modelled: 26.3 rejecting a file that
 spells one key two ways (``cache-dir`` and ``cache_dir``), and pip's ``appdirs`` before 21.3.
 
@@ -44,7 +45,7 @@ import ntpath
 import os
 import posixpath
 import stat
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NamedTuple
 
@@ -53,22 +54,8 @@ from cache_python_deps.safe_files import MAX_CONFIG_BYTES, read_regular_file
 from cache_python_deps.tools import _common, _platformdirs
 from cache_python_deps.tools._layout import TopLevelLayout
 from cache_python_deps.tools._releases import Gate, installed_release
-from cache_python_deps.tools.base import (
-    BuiltWheels,
-    CacheContext,
-    CacheLocation,
-    LockFile,
-    OSFamily,
-)
+from cache_python_deps.tools.base import CacheContext, CacheLocation, OSFamily, Tool
 
-# pip's strtobool(): the only spellings a boolean option accepts (case-insensitively).
-_BOOLEANS = frozenset({"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"})
-# Windows known folders: pip's platformdirs name, the variables naming it, its usual place.
-_WINDOWS_FOLDERS = {
-    "local": ("CSIDL_LOCAL_APPDATA", ("LOCALAPPDATA",), "~\\AppData\\Local"),
-    "roaming": ("CSIDL_APPDATA", ("APPDATA",), "~\\AppData\\Roaming"),
-    "common": ("CSIDL_COMMON_APPDATA", ("PROGRAMDATA", "ALLUSERSPROFILE"), "C:\\ProgramData"),
-}
 # The platformdirs each pip release vendors (pip's src/pip/_vendor/vendor.txt), newest first;
 # a release not listed has its predecessor's.
 _VENDORED_PLATFORMDIRS: Final = (
@@ -99,8 +86,6 @@ _EMPTY_VALUE_UNSETS: Final = Gate("pip", (26, 0), "an empty value in a later fil
 if TYPE_CHECKING:  # a Protocol class costs import time; only mypy needs it
     from typing import Protocol
 
-    from cache_python_deps.removal import CacheTree
-
     class _PathModule(Protocol):
         """The part of ``posixpath`` / ``ntpath`` used here: either flavour can be passed."""
 
@@ -126,49 +111,6 @@ def _flavour(os_family: OSFamily) -> _PathModule:
     return ntpath if os_family == "windows" else posixpath
 
 
-def _is_native(os_family: OSFamily) -> bool:
-    """Whether paths of the target OS family can be opened on this host."""
-    return (os_family == "windows") == (os.name == "nt")
-
-
-def _environ(context: CacheContext) -> Mapping[str, str]:
-    """The target's environment; Windows variable names are case-insensitive (upper-cased)."""
-    if context.os_family == "windows":
-        return {key.upper(): value for key, value in context.environ.items()}
-    return context.environ
-
-
-def _expand_user(context: CacheContext, path: str, *, strict: bool = True) -> str:
-    """``os.path.expanduser`` of the target OS (``HOME`` as it is on Unix, even empty).
-
-    Without any home, ``os.path.expanduser`` leaves the ``~`` (pip would then use a directory
-    named ``~`` in its working directory): an error when ``strict``, else the path unchanged.
-    """
-    if not path.startswith("~"):
-        return path
-    paths = _flavour(context.os_family)
-    separators = "/\\" if context.os_family == "windows" else "/"
-    end = next((i for i, char in enumerate(path) if i and char in separators), len(path))
-    user, rest = path[1:end], path[end:]
-    if context.os_family == "windows":
-        home = str(_common.home(context))
-        if user and user != paths.basename(home):
-            home = paths.join(paths.dirname(home), user)
-        return home + rest
-    if user:
-        return posixpath.expanduser(path)  # ~name: the password database, as pip does
-    try:
-        home = _common.python_home(context)
-    except CacheDirectoryError:
-        if not strict:
-            return path
-        raise CacheDirectoryError(
-            f"pip finds no home directory for {path!r}: HOME is unset and the user has no entry"
-            " in the password database; set HOME or PIP_CACHE_DIR"
-        ) from None
-    return (home.rstrip("/") + rest) or "/"
-
-
 def _on_host(context: CacheContext, path: str) -> Path:
     """A path pip would open relative to its working directory, as this process must open it."""
     return context.project_directory / path
@@ -176,17 +118,7 @@ def _on_host(context: CacheContext, path: str) -> Path:
 
 def _exists(context: CacheContext, path: str) -> bool:
     """``os.path.exists`` as pip would call it (always False for a foreign OS family)."""
-    return _is_native(context.os_family) and _on_host(context, path).exists()
-
-
-def _windows_folder(context: CacheContext, folder: str) -> str:
-    """A Windows known folder: from the environment (what the shell answers on a normal
-    profile), else its usual place. Asking the shell itself would take platformdirs or ctypes:
-    the run-time path is stdlib-only, and Windows always sets these variables."""
-    _, variables, default = _WINDOWS_FOLDERS[folder]
-    environ = _environ(context)
-    value = next((environ[name] for name in variables if environ.get(name)), "")
-    return ntpath.normpath(value or _expand_user(context, default))
+    return _common.native(context) and _on_host(context, path).exists()
 
 
 def vendored_platformdirs(pip_version: str | None) -> str:
@@ -206,15 +138,11 @@ def _dirs(context: CacheContext) -> _platformdirs.Platformdirs:
 
 def default_cache_directory(context: CacheContext) -> str:
     """pip's built-in cache directory (``USER_CACHE_DIR``) before pip normalises it."""
-    if context.os_family == "windows":
-        return ntpath.join(_windows_folder(context, "local"), "pip", "Cache")
     return _platformdirs.user_cache_dir(context, _dirs(context), "pip", appauthor=False)
 
 
 def _global_config_directories(context: CacheContext) -> list[str]:
     """The directories of pip's global (site-wide) config files, lowest precedence first."""
-    if context.os_family == "windows":
-        return [ntpath.join(_windows_folder(context, "common"), "pip")]
     dirs = _dirs(context)
     if context.os_family == "macos":
         directories = _platformdirs.site_data_dirs_macos(context, dirs, "pip")
@@ -223,25 +151,23 @@ def _global_config_directories(context: CacheContext) -> list[str]:
         if homebrew:  # a Homebrew Python: its prefix's share/ comes first
             directories.insert(0, prefix.split("/opt/python", maxsplit=1)[0] + "/share/pip")
         return directories
-    return [
-        *_platformdirs.site_config_dirs(context, dirs, "pip", appauthor=False, multipath=True),
-        "/etc",
-    ]
+    directories = _platformdirs.site_config_dirs(
+        context, dirs, "pip", appauthor=False, multipath=True
+    )
+    return directories if context.os_family == "windows" else [*directories, "/etc"]
 
 
 def _user_config_directory(context: CacheContext) -> str:
     """The directory of pip's (new-style) user config file."""
-    if context.os_family == "windows":
-        return ntpath.join(_windows_folder(context, "roaming"), "pip")
     dirs = _dirs(context)
     if context.os_family == "macos":
-        application_support = _platformdirs.user_data_dir(
-            context, dirs, "pip", appauthor=False, roaming=True
+        application_support = _platformdirs.user_dir(
+            context, dirs, "data", "pip", appauthor=False, roaming=True
         )
-        if _is_native(context.os_family) and _on_host(context, application_support).is_dir():
+        if _common.is_dir(context, _on_host(context, application_support)):
             return application_support
-        return _expand_user(context, "~/.config/pip", strict=False)
-    return _platformdirs.user_config_dir(context, dirs, "pip", appauthor=False, roaming=True)
+        return _common.expand_user(context, "~/.config/pip", strict=False)
+    return _platformdirs.user_dir(context, dirs, "config", "pip", appauthor=False, roaming=True)
 
 
 def config_file_paths(context: CacheContext) -> list[str]:
@@ -252,13 +178,14 @@ def config_file_paths(context: CacheContext) -> list[str]:
     """
     paths = _flavour(context.os_family)
     basename = "pip.ini" if context.os_family == "windows" else "pip.conf"
-    env_file = _environ(context).get("PIP_CONFIG_FILE")
+    env_file = _common.getenv(context, "PIP_CONFIG_FILE")
     if env_file == paths.devnull:
         return []
     files = [paths.join(directory, basename) for directory in _global_config_directories(context)]
     if not (env_file and _exists(context, env_file)):
         legacy = "pip" if context.os_family == "windows" else ".pip"
-        files.append(paths.join(_expand_user(context, "~", strict=False), legacy, basename))
+        home = _common.expand_user(context, "~", strict=False)
+        files.append(paths.join(home, legacy, basename))
         files.append(paths.join(_user_config_directory(context), basename))
     files.append(paths.join(str(context.interpreter_prefix), basename))
     if env_file is not None:
@@ -321,14 +248,14 @@ def _settings(context: CacheContext) -> dict[str, _Setting]:
     release = installed_release(context, "pip")
     empty_unsets = not release.since(_EMPTY_VALUE_SKIPPED) or release.since(_EMPTY_VALUE_UNSETS)
     settings: dict[str, _Setting] = {}
-    if _is_native(context.os_family):
+    if _common.native(context):
         for path in config_file_paths(context):
             for key, value in read_config_file(_on_host(context, path)).items():
                 if not value and not empty_unsets:
                     continue
                 section, name = key.split(".", 1)
                 settings[key] = _Setting(value, f"[{section}] {name} in {path}")
-    for variable, value in _environ(context).items():
+    for variable, value in _common.environ(context).items():
         if variable.startswith("PIP_"):
             key = ":env:." + _normalize_name(variable[4:])
             settings[key] = _Setting(value, variable)
@@ -349,7 +276,7 @@ def _refuse_if_disabled(settings: Mapping[str, _Setting], command: str) -> None:
     """Raise as pip does when ``no-cache-dir`` is set anywhere it reads for ``command``."""
     values = list(_option_values(settings, "no-cache-dir", command))
     for setting in values:
-        if setting.value.lower() not in _BOOLEANS:
+        if _common.boolean(setting.value) is None:  # pip's strtobool, as uv's
             raise CacheDirectoryError(
                 f"pip refuses to run: no-cache-dir={setting.value!r} from {setting.source}"
                 " is not a boolean (yes/no, true/false, 1/0)"
@@ -364,8 +291,8 @@ def _refuse_if_disabled(settings: Mapping[str, _Setting], command: str) -> None:
 
 def _normalize_path(context: CacheContext, path: str) -> str:
     """pip's ``normalize_path``: expand ``~``, make absolute resolving symlinks, normcase."""
-    path = _expand_user(context, path)
-    if _is_native(context.os_family):
+    path = _common.expand_user(context, path)
+    if _common.native(context):
         path = os.path.realpath(_on_host(context, path))
     else:
         paths = _flavour(context.os_family)
@@ -405,7 +332,7 @@ def check_ownership(context: CacheContext, location: CacheLocation) -> None:
     pipenv hands its cache to pip, so the check is pipenv's too.
     """
     uid = context.effective_uid
-    if uid is None or context.os_family == "windows" or not _is_native(context.os_family):
+    if uid is None or context.os_family == "windows" or not _common.native(context):
         return
     if uid not in (0, os.geteuid()):
         return  # os.access answers for this process only: another user's access is unknown
@@ -438,7 +365,7 @@ def _owner(existing: str | None) -> str:
     return f"{kind} {status.st_uid}"
 
 
-def pip_cache_location(context: CacheContext, command: str = "install") -> CacheLocation:
+def cache_location(context: CacheContext, command: str = "install") -> CacheLocation:
     """The cache directory pip ``command`` uses (``"cache"``: what ``pip cache dir`` prints).
 
     CacheDirectoryError when pip would refuse, or run without a cache.
@@ -459,48 +386,8 @@ def pip_cache_location(context: CacheContext, command: str = "install") -> Cache
     return location
 
 
-def pip_cache_directory(context: CacheContext, command: str = "install") -> str:
-    """``pip_cache_location(...)``'s path as a string (what ``pip cache dir`` prints)."""
-    return str(pip_cache_location(context, command).path)
-
-
-class PipTool:
-    """pip, the fallback tool: its cache holds HTTP responses (http-v2) and built wheels."""
-
-    name = "pip"
-    cache_layout_version = "2"
-    dependency_file_patterns = (
-        "requirements*.txt",
-        "constraints*.txt",
-        "*.in",
-        "pyproject.toml",
-        "setup.cfg",
-        "setup.py",
-    )
-    marker_files: tuple[str, ...] = ()
-
-    def cache_directory(self, context: CacheContext) -> CacheLocation:
-        """The directory ``pip install`` uses; CacheDirectoryError if pip would not cache."""
-        return pip_cache_location(context)
-
-    def is_own_cache(self, top_level_names: Collection[str]) -> bool:
-        """Whether every top-level entry is one pip creates in its cache (see below)."""
-        return PRUNE_LAYOUT.is_own_cache(top_level_names)
-
-    def prune(self, tree: CacheTree, *, unstable_abi: bool) -> None:
-        """Drop the downloads; the built wheels too when the ABI is unstable."""
-        PRUNE_LAYOUT.prune(tree, unstable_abi=unstable_abi)
-
-    def built_wheels(self, tree: CacheTree) -> BuiltWheels:
-        """Each wheel pip built, with its link's directory (and the ``origin.json`` in it)."""
-        return PRUNE_LAYOUT.built_wheels(tree)
-
-    def lock_file(self, context: CacheContext) -> LockFile | None:
-        """None: pip keeps no lock; what is in use is the environment it installed into."""
-        return None
-
-
-PIP = PipTool()
+def _no_lock_file(context: CacheContext) -> None:
+    """None: pip keeps no lock; what is in use is the environment it installed into."""
 
 
 # -- pruning ---------------------------------------------------------------------------------
@@ -514,8 +401,22 @@ PIP = PipTool()
 # that directory whole leaves nothing pointing at it (pip's ``cache.py``). ``selfcheck/`` (pip's
 # version check; ``selfcheck.json`` before pip 20) is kept. pip creates nothing else at the top.
 
-PRUNE_LAYOUT: Final = TopLevelLayout(
+LAYOUT: Final = TopLevelLayout(
+    # Bump when this project's idea of pip's cache changes incompatibly.
+    version="2",
     entries=frozenset({"http-v2", "http", "wheels", "selfcheck", "selfcheck.json"}),
     downloads=("http-v2", "http"),
     built=("wheels",),
 )
+
+# -- the tool ----------------------------------------------------------------------------------
+# The fallback tool: what ``auto`` picks when no other tool's files are there.
+_DEPENDENCY_FILE_PATTERNS: Final = (
+    "requirements*.txt",
+    "constraints*.txt",
+    "*.in",
+    "pyproject.toml",
+    "setup.cfg",
+    "setup.py",
+)
+PIP: Final = Tool("pip", _DEPENDENCY_FILE_PATTERNS, cache_location, LAYOUT, _no_lock_file)

@@ -33,21 +33,18 @@ a one-line error. The pipenv on ``PATH`` decides (its release from its ``METADAT
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.safe_files import read_text_file
 from cache_python_deps.tools import _common, _installed, _platformdirs, pip
 from cache_python_deps.tools._layout import TopLevelLayout
 from cache_python_deps.tools._releases import Gate, installed_release
-from cache_python_deps.tools.base import BuiltWheels, CacheContext, CacheLocation, LockFile
+from cache_python_deps.tools.base import CacheContext, CacheLocation, LockFile, Tool
 
-if TYPE_CHECKING:
-    from cache_python_deps.removal import CacheTree
-
-__all__ = ["PIPENV", "PipenvTool"]
+__all__ = ["PIPENV"]
 
 _VARIABLE: Final = "PIPENV_CACHE_DIR"
 _BOOLEAN_WORDS: Final = frozenset({"0", "false", "no", "off", "1", "true", "yes", "on"})
@@ -173,62 +170,32 @@ _VENDORED: Final = ("pipenv", "patched", "pip", "_vendor", "platformdirs")
 
 def _default_value(context: CacheContext) -> str:
     """``user_cache_dir("pipenv")`` before pip expands and normalises it."""
-    version = _installed.library_version(context, "pipenv", _VENDORED) or _PIPENV_PLATFORMDIRS
-    dirs = _platformdirs.Platformdirs.of(version, "pipenv")
+    dirs = _installed.platformdirs_rules(context, "pipenv", _VENDORED, unknown=_PIPENV_PLATFORMDIRS)
     return _platformdirs.user_cache_dir(context, dirs, "pipenv")
 
 
-def default_cache_directory(context: CacheContext) -> Path:
-    """Pipenv's cache directory when ``PIPENV_CACHE_DIR`` is not set."""
-    return _common.resolve_path(context, _default_value(context), expand=True)
+def cache_location(context: CacheContext) -> CacheLocation:
+    """The ``PIPENV_CACHE_DIR`` pipenv hands to pip, expanded by pip, made absolute."""
+    from_dotenv = _from_dotenv(context)
+    value: str | None = _common.getenv(context, _VARIABLE)
+    source = _VARIABLE
+    if from_dotenv is not None:
+        value, source = from_dotenv[0], f"{_VARIABLE} in {from_dotenv[1]}"
+    if value is None:
+        value, source = _default_value(context), "pipenv's default"
+    elif not value.strip():
+        raise CacheDirectoryError(f"{source} is set but empty")
+    elif value.strip().lower() in _BOOLEAN_WORDS:
+        raise CacheDirectoryError(f"{_VARIABLE}={value!r} from {source} is a boolean to pipenv")
+    location = CacheLocation(_common.resolve_path(context, value, expand=True), source)
+    pip.check_ownership(context, location)  # pip, which pipenv runs, disables it otherwise
+    return location
 
 
-class PipenvTool:
-    """Pipenv (``pipenv install`` / ``pipenv sync``); pip's cache layout under its own root."""
-
-    name: Final = "pipenv"
-    # Bump when this project's idea of pipenv's cache changes incompatibly.
-    cache_layout_version: Final = "1"
-    dependency_file_patterns: Final = ("Pipfile.lock", "Pipfile")
-    marker_files: Final = ("Pipfile.lock", "Pipfile")
-
-    def cache_directory(self, context: CacheContext) -> CacheLocation:
-        """The ``PIPENV_CACHE_DIR`` pipenv hands to pip, expanded by pip, made absolute."""
-        from_dotenv = _from_dotenv(context)
-        value: str | None = _common.getenv(context, _VARIABLE)
-        source = _VARIABLE
-        if from_dotenv is not None:
-            value, source = from_dotenv[0], f"{_VARIABLE} in {from_dotenv[1]}"
-        if value is None:
-            location = CacheLocation(default_cache_directory(context), "pipenv's default")
-        elif not value.strip():
-            raise CacheDirectoryError(f"{source} is set but empty")
-        elif value.strip().lower() in _BOOLEAN_WORDS:
-            raise CacheDirectoryError(f"{_VARIABLE}={value!r} from {source} is a boolean to pipenv")
-        else:
-            location = CacheLocation(_common.resolve_path(context, value, expand=True), source)
-        pip.check_ownership(context, location)  # pip, which pipenv runs, disables it otherwise
-        return location
-
-    def is_own_cache(self, top_level_names: Collection[str]) -> bool:
-        """Whether every top-level entry is one pipenv or its pip creates (see below)."""
-        return PRUNE_LAYOUT.is_own_cache(top_level_names)
-
-    def prune(self, tree: CacheTree, *, unstable_abi: bool) -> None:
-        """Drop the downloads and manifests; the built wheels too when the ABI is unstable."""
-        PRUNE_LAYOUT.prune(tree, unstable_abi=unstable_abi)
-
-    def built_wheels(self, tree: CacheTree) -> BuiltWheels:
-        """Each wheel pipenv's pip built, with its link's directory (pip's layout)."""
-        return PRUNE_LAYOUT.built_wheels(tree)
-
-    def lock_file(self, context: CacheContext) -> LockFile | None:
-        """``<Pipfile>.lock`` beside the Pipfile pipenv uses (pipenv's ``lockfile.location``)."""
-        pipfile = _pipfile(context)
-        return LockFile(pipfile.with_name(f"{pipfile.name}.lock"), "pipfile")
-
-
-PIPENV: Final = PipenvTool()
+def lock_file(context: CacheContext) -> LockFile:
+    """``<Pipfile>.lock`` beside the Pipfile pipenv uses (pipenv's ``lockfile.location``)."""
+    pipfile = _pipfile(context)
+    return LockFile(pipfile.with_name(f"{pipfile.name}.lock"), "pipfile")
 
 
 # -- pruning ---------------------------------------------------------------------------------
@@ -237,8 +204,14 @@ PIPENV: Final = PipenvTool()
 # pages it parsed: downloads, dropped) and points ``PIP_DESTINATION_DIR`` at ``pkgs/``
 # (downloads, dropped).
 
-PRUNE_LAYOUT: Final = TopLevelLayout(
-    entries=pip.PRUNE_LAYOUT.entries | {"pipenv-manifests", "pkgs"},
-    downloads=(*pip.PRUNE_LAYOUT.downloads, "pipenv-manifests", "pkgs"),
-    built=pip.PRUNE_LAYOUT.built,
+LAYOUT: Final = TopLevelLayout(
+    # Bump when this project's idea of pipenv's cache changes incompatibly.
+    version="1",
+    entries=pip.LAYOUT.entries | {"pipenv-manifests", "pkgs"},
+    downloads=(*pip.LAYOUT.downloads, "pipenv-manifests", "pkgs"),
+    built=pip.LAYOUT.built,
 )
+
+# -- the tool ----------------------------------------------------------------------------------
+_DEPENDENCY_FILE_PATTERNS: Final = ("Pipfile.lock", "Pipfile")
+PIPENV: Final = Tool("pipenv", _DEPENDENCY_FILE_PATTERNS, cache_location, LAYOUT, lock_file)

@@ -54,12 +54,12 @@ from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools import _common, _installed, _platformdirs
 from cache_python_deps.tools._layout import hashed_built_wheels, only_own_entries
 from cache_python_deps.tools._releases import Gate, ToolRelease, installed_release
-from cache_python_deps.tools.base import BuiltWheels, CacheContext, CacheLocation, LockFile
+from cache_python_deps.tools.base import BuiltWheels, CacheContext, CacheLocation, LockFile, Tool
 
 if TYPE_CHECKING:
     from cache_python_deps.removal import CacheTree, Entry
 
-__all__ = ["POETRY", "PoetryTool"]
+__all__ = ["POETRY"]
 
 _APP_NAME: Final = "pypoetry"
 _SETTING: Final = "cache-dir"
@@ -83,11 +83,6 @@ _DATA_DIR_SETTING: Final = Gate(
 )
 
 
-def _dirs(context: CacheContext) -> _platformdirs.Platformdirs:
-    version = _installed.library_version(context, "poetry", ("platformdirs",))
-    return _platformdirs.Platformdirs.of(version, "poetry")
-
-
 def _release(context: CacheContext) -> ToolRelease:
     return installed_release(context, "poetry")
 
@@ -102,8 +97,9 @@ def config_directory(context: CacheContext, release: ToolRelease | None = None) 
     if configured:
         directory = _common.resolve_path(context, configured, expand=False)
     else:
-        path = _platformdirs.user_config_dir(
-            context, _dirs(context), _APP_NAME, appauthor=False, roaming=True
+        dirs = _installed.platformdirs_rules(context, "poetry")
+        path = _platformdirs.user_dir(
+            context, dirs, "config", _APP_NAME, appauthor=False, roaming=True
         )
         directory = _common.resolve_path(context, path, expand=False)
     release = release or _release(context)
@@ -116,7 +112,7 @@ def config_directory(context: CacheContext, release: ToolRelease | None = None) 
 
 def _defaults(context: CacheContext, release: ToolRelease) -> dict[str, str]:
     """The directory defaults poetry computes when it is imported."""
-    dirs = _dirs(context)
+    dirs = _installed.platformdirs_rules(context, "poetry")
     cache_dir = _platformdirs.user_cache_dir(context, dirs, _APP_NAME, appauthor=False)
     defaults = {
         "cache-dir": cache_dir,
@@ -128,19 +124,13 @@ def _defaults(context: CacheContext, release: ToolRelease) -> dict[str, str]:
     if poetry_home:
         data_dir = str(_common.resolve_path(context, poetry_home, expand=True))
     else:
-        data_dir = _platformdirs.user_data_dir(
-            context, dirs, _APP_NAME, appauthor=False, roaming=True
+        data_dir = _platformdirs.user_dir(
+            context, dirs, "data", _APP_NAME, appauthor=False, roaming=True
         )
     return defaults | {
         "data-dir": data_dir,
         "python.installation-dir": str(PurePosixPath("{data-dir}", "python")),
     }
-
-
-def default_cache_directory(context: CacheContext) -> Path:
-    """Poetry's cache directory when nothing configures one."""
-    defaults = _defaults(context, _release(context))
-    return _common.resolve_path(context, defaults["cache-dir"], expand=True)
 
 
 def _table(value: Any) -> Mapping[str, Any] | None:
@@ -314,39 +304,11 @@ def cache_location(context: CacheContext) -> CacheLocation:
     return CacheLocation(path, found[1])
 
 
-class PoetryTool:
-    """Poetry (``poetry install``); its cache holds ``cache/``, ``artifacts/``, ``virtualenvs/``."""
-
-    name: Final = "poetry"
-    # Bump when this project's idea of poetry's cache changes incompatibly.
-    cache_layout_version: Final = "1"
-    dependency_file_patterns: Final = ("poetry.lock", "pyproject.toml")
-    marker_files: Final = ("poetry.lock",)
-
-    def cache_directory(self, context: CacheContext) -> CacheLocation:
-        """The directory ``poetry config cache-dir`` names, ``~`` expanded, made absolute."""
-        return cache_location(context)
-
-    def is_own_cache(self, top_level_names: Collection[str]) -> bool:
-        """Whether every top-level entry is one poetry creates in its cache (see below)."""
-        return _is_own_cache(top_level_names)
-
-    def prune(self, tree: CacheTree, *, unstable_abi: bool) -> None:
-        """Drop repository caches, virtualenvs and downloaded (not built) artifacts."""
-        _prune(tree, unstable_abi=unstable_abi)
-
-    def built_wheels(self, tree: CacheTree) -> BuiltWheels:
-        """Each wheel poetry built, with its link's directory (and the sdist in it)."""
-        return hashed_built_wheels(tree, _ARTIFACTS, built=_holds_a_source)
-
-    def lock_file(self, context: CacheContext) -> LockFile | None:
-        """``poetry.lock`` beside the nearest ``pyproject.toml`` (poetry's ``Factory.locate``)."""
-        pyproject = _common.find_upwards(context, "pyproject.toml")
-        directory = context.project_directory if pyproject is None else pyproject.parent
-        return LockFile(directory / "poetry.lock", "packages")
-
-
-POETRY: Final = PoetryTool()
+def lock_file(context: CacheContext) -> LockFile:
+    """``poetry.lock`` beside the nearest ``pyproject.toml`` (poetry's ``Factory.locate``)."""
+    pyproject = _common.find_upwards(context, "pyproject.toml")
+    directory = context.project_directory if pyproject is None else pyproject.parent
+    return LockFile(directory / "poetry.lock", "packages")
 
 
 # -- pruning ---------------------------------------------------------------------------------
@@ -367,10 +329,6 @@ _DROPPED: Final = (PurePosixPath("cache"), PurePosixPath("virtualenvs"))
 _ARTIFACTS: Final = PurePosixPath("artifacts")
 
 
-def _is_own_cache(names: Collection[str]) -> bool:
-    return only_own_entries(names, _OWN_ENTRIES.__contains__)
-
-
 def _holds_a_source(entries: list[Entry]) -> bool:
     """A link directory whose wheels poetry built there: it holds more than wheels."""
     return any(not entry.is_dir and not entry.name.endswith(".whl") for entry in entries)
@@ -386,10 +344,31 @@ def _prune_artifacts(tree: CacheTree) -> None:
     tree.remove_empty_dirs(_ARTIFACTS)
 
 
-def _prune(tree: CacheTree, *, unstable_abi: bool) -> None:
-    for path in _DROPPED:
-        tree.remove(path)
-    if unstable_abi:
-        tree.remove(_ARTIFACTS)
-    else:
-        _prune_artifacts(tree)
+class _PoetryLayout:
+    """Poetry's cache (see above), a ``CacheLayout``."""
+
+    # Bump when this project's idea of poetry's cache changes incompatibly.
+    version: Final = "1"
+
+    def is_own_cache(self, top_level_names: Collection[str]) -> bool:
+        """Whether every top-level entry is one poetry creates in its cache."""
+        return only_own_entries(top_level_names, _OWN_ENTRIES.__contains__)
+
+    def prune(self, tree: CacheTree, *, unstable_abi: bool) -> None:
+        """Drop repository caches, virtualenvs and downloaded (not built) artifacts."""
+        for path in _DROPPED:
+            tree.remove(path)
+        if unstable_abi:
+            tree.remove(_ARTIFACTS)
+        else:
+            _prune_artifacts(tree)
+
+    def built_wheels(self, tree: CacheTree) -> BuiltWheels:
+        """Each wheel poetry built, with its link's directory (and the sdist in it)."""
+        return hashed_built_wheels(tree, _ARTIFACTS, built=_holds_a_source)
+
+
+# -- the tool ----------------------------------------------------------------------------------
+LAYOUT: Final = _PoetryLayout()
+_DEPENDENCY_FILE_PATTERNS: Final = ("poetry.lock", "pyproject.toml")
+POETRY: Final = Tool("poetry", _DEPENDENCY_FILE_PATTERNS, cache_location, LAYOUT, lock_file)

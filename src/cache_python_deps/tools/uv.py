@@ -72,12 +72,13 @@ from cache_python_deps.tools.base import (
     CacheContext,
     CacheLocation,
     LockFile,
+    Tool,
 )
 
 if TYPE_CHECKING:
     from cache_python_deps.removal import CacheTree, Entry
 
-__all__ = ["UV", "UvTool"]
+__all__ = ["UV"]
 
 # Rule changes between uv releases (the first release with the new rule).
 _NO_SYSTEM_CONFIG_VARIABLE: Final = Gate("uv", (0, 11, 16), "UV_NO_SYSTEM_CONFIG is read")
@@ -238,7 +239,7 @@ def _home(context: CacheContext, directories: _Directories) -> PurePath | None:
 
 def _user_config_file(context: CacheContext, directories: _Directories) -> Path | None:
     if context.os_family == "windows":
-        base: PurePath = _common.windows_roaming_appdata(context)
+        base: PurePath = _common.windows_folder(context, "APPDATA")
     else:
         home = _home(context, directories)
         if home is None:
@@ -343,12 +344,12 @@ def _directories(context: CacheContext, release: ToolRelease) -> _Directories:
     return _Directories(working, project)
 
 
-def default_cache_location(context: CacheContext) -> CacheLocation:
+def _default_cache_location(context: CacheContext) -> CacheLocation:
     """uv's cache directory when neither the environment nor a config file names one."""
     directories = _directories(context, installed_release(context, "uv"))
     default = "uv's default"
     if context.os_family == "windows":
-        local = _common.windows_local_appdata(context)
+        local = _common.windows_folder(context, "LOCAL_APPDATA")
         return CacheLocation(_common.to_path(local / "uv" / "cache"), default)
     home = _home(context, directories)
     if home is None:
@@ -363,78 +364,39 @@ def default_cache_location(context: CacheContext) -> CacheLocation:
     return CacheLocation(_common.to_path(home / ".cache" / "uv"), default)
 
 
-def default_cache_directory(context: CacheContext) -> Path:
-    """``default_cache_location(context)``'s path."""
-    return default_cache_location(context).path
-
-
-class UvTool:
-    """The uv package manager (``uv pip``, ``uv sync``, ``uv tool``...)."""
-
-    name: Final = "uv"
-    # Bump when this project's idea of uv's cache changes incompatibly (uv versions its own
-    # buckets, e.g. ``wheels-v5``, so uv upgrades need no bump here).
-    cache_layout_version: Final = "1"
-    # Top-level files only, like pip's: ``**`` would reach into .venv and vendored projects, and
-    # a workspace's uv.lock already covers its members.
-    dependency_file_patterns: Final = (
-        "uv.lock",
-        "pylock.toml",
-        "pylock.*.toml",
-        "pyproject.toml",
-        "requirements*.txt",
-        "requirements*.in",
-        "constraints*.txt",
+def cache_location(context: CacheContext) -> CacheLocation:
+    """The directory uv installs from (what ``uv cache dir`` prints), and its source."""
+    release = installed_release(context, "uv")
+    directories = _directories(context, release)
+    files = _file_settings(context, directories, release)
+    no_cache_env = _common.environ_value(context, "UV_NO_CACHE")
+    no_cache = (
+        _common.parse_boolish("UV_NO_CACHE", no_cache_env) if no_cache_env is not None else None
     )
-    marker_files: Final = ("uv.lock",)
-
-    def cache_directory(self, context: CacheContext) -> CacheLocation:
-        """The directory uv installs from (what ``uv cache dir`` prints), and its source."""
-        release = installed_release(context, "uv")
-        directories = _directories(context, release)
-        files = _file_settings(context, directories, release)
-        no_cache_env = _common.environ_value(context, "UV_NO_CACHE")
-        no_cache = (
-            _common.parse_boolish("UV_NO_CACHE", no_cache_env) if no_cache_env is not None else None
+    if not no_cache and (no_cache is None or not release.since(_FALSE_NO_CACHE_COUNTS)):
+        no_cache = bool(files.no_cache)
+    if no_cache:
+        raise CacheDirectoryError("uv's cache is disabled (no-cache): nothing to cache")
+    from_environment = _common.environ_value(context, "UV_CACHE_DIR")
+    if from_environment is not None:
+        path = _common.resolve_path(
+            context, from_environment, expand=False, base=directories.working
         )
-        if not no_cache and (no_cache is None or not release.since(_FALSE_NO_CACHE_COUNTS)):
-            no_cache = bool(files.no_cache)
-        if no_cache:
-            raise CacheDirectoryError("uv's cache is disabled (no-cache): nothing to cache")
-        from_environment = _common.environ_value(context, "UV_CACHE_DIR")
-        if from_environment is not None:
-            path = _common.resolve_path(
-                context, from_environment, expand=False, base=directories.working
-            )
-            return CacheLocation(path, "UV_CACHE_DIR")
-        if files.cache_dir is not None:
-            if not files.cache_dir:
-                raise CacheDirectoryError(f"uv's {files.cache_dir_source} is empty")
-            path = _common.resolve_path(
-                context, files.cache_dir, expand=False, base=directories.working
-            )
-            return CacheLocation(path, files.cache_dir_source)
-        return default_cache_location(context)
-
-    def is_own_cache(self, top_level_names: Collection[str]) -> bool:
-        """Whether every top-level entry is one uv creates in its cache (see below)."""
-        return _is_own_cache(top_level_names)
-
-    def prune(self, tree: CacheTree, *, unstable_abi: bool) -> None:
-        """``uv cache prune --ci``, plus the built wheels when the ABI is unstable."""
-        _prune(tree, unstable_abi=unstable_abi)
-
-    def built_wheels(self, tree: CacheTree) -> BuiltWheels:
-        """Each wheel uv built from source, with its build's directory (see below)."""
-        return _built_wheels(tree)
-
-    def lock_file(self, context: CacheContext) -> LockFile | None:
-        """``uv.lock`` at the root of the workspace uv finds from the project (see above)."""
-        project = _directories(context, installed_release(context, "uv")).project
-        return LockFile((_workspace_root(context, project) or project) / "uv.lock", "packages")
+        return CacheLocation(path, "UV_CACHE_DIR")
+    if files.cache_dir is not None:
+        if not files.cache_dir:
+            raise CacheDirectoryError(f"uv's {files.cache_dir_source} is empty")
+        path = _common.resolve_path(
+            context, files.cache_dir, expand=False, base=directories.working
+        )
+        return CacheLocation(path, files.cache_dir_source)
+    return _default_cache_location(context)
 
 
-UV: Final = UvTool()
+def lock_file(context: CacheContext) -> LockFile:
+    """``uv.lock`` at the root of the workspace uv finds from the project (see above)."""
+    project = _directories(context, installed_release(context, "uv")).project
+    return LockFile((_workspace_root(context, project) or project) / "uv.lock", "packages")
 
 
 # -- pruning: the in-process equivalent of ``uv cache prune --ci`` ---------------------------
@@ -476,7 +438,7 @@ UV: Final = UvTool()
 
 _BUCKET: Final = re.compile(r"(?P<family>[a-z]+(?:-[a-z]+)*)-v(?P<version>[0-9]+)")
 # Bucket families of uv (``CacheBucket`` in uv-cache), current and past.
-FAMILIES: Final = frozenset(
+_FAMILIES: Final = frozenset(
     {
         "archive",
         "binaries",
@@ -511,16 +473,12 @@ def _is_own_entry(name: str) -> bool:
     return name in _ROOT_FILES or name.startswith(".tmp") or _family(name) is not None
 
 
-def _is_own_cache(names: Collection[str]) -> bool:
-    return only_own_entries(names, _is_own_entry)
-
-
 def _buckets(tree: CacheTree) -> dict[str, list[PurePosixPath]]:
     """Top-level bucket directories by family, oldest version first."""
     found: dict[str, list[tuple[int, PurePosixPath]]] = {}
     for entry in tree.entries():
         match = _BUCKET.fullmatch(entry.name)
-        if match and match["family"] in FAMILIES and entry.is_dir:
+        if match and match["family"] in _FAMILIES and entry.is_dir:
             found.setdefault(match["family"], []).append((int(match["version"]), entry.path))
     return {family: [path for _, path in sorted(items)] for family, items in found.items()}
 
@@ -609,36 +567,66 @@ _REVISION_POINTERS: Final = frozenset({"revision.http", "revision.rev"})
 _BUILD_METADATA: Final = "metadata.msgpack"
 
 
-def _built_wheels(tree: CacheTree) -> BuiltWheels:
-    sdists = _buckets(tree).get("sdists")
-    if not sdists:
-        return BuiltWheels(())
-    found = []
-    sources: set[PurePosixPath] = set()
-    for directory, entries in tree.walk(sdists[-1], descend=lambda entry: entry.name != "src"):
-        files = {entry.name for entry in entries if entry.is_file}
-        if files & _REVISION_POINTERS:
-            sources.add(directory)
-        if _BUILD_METADATA not in files:
-            continue
-        parent = directory.parent if directory.parent in sources else None
-        for entry in entries:
-            if entry.is_file and entry.name.endswith(".whl"):
-                found.append(BuiltWheel(entry.name, directory, parent))
-    return BuiltWheels(tuple(found))
+class _UvLayout:
+    """uv's cache (see above), a ``CacheLayout``."""
+
+    # Bump when this project's idea of uv's cache changes incompatibly (uv versions its own
+    # buckets, e.g. ``wheels-v5``, so uv upgrades need no bump here).
+    version: Final = "1"
+
+    def is_own_cache(self, top_level_names: Collection[str]) -> bool:
+        """Nothing at the top but uv's own files, temporary directories and buckets."""
+        return only_own_entries(top_level_names, _is_own_entry)
+
+    def prune(self, tree: CacheTree, *, unstable_abi: bool) -> None:
+        """``uv cache prune --ci``, plus the built wheels when the ABI is unstable."""
+        current = _remove_outdated(tree, _buckets(tree))
+        if "environments" in current:
+            tree.remove_children(current["environments"])
+        if "wheels" in current:
+            # A symlink here is removed as an entry: what it points to is never looked at.
+            tree.remove_children(current["wheels"], keep=lambda entry: entry.is_file)
+        if "sdists" in current:
+            if unstable_abi:
+                # uv's own marker files (``.git``, ``.gitignore``) stay.
+                tree.remove_children(
+                    current["sdists"], keep=lambda entry: entry.name.startswith(".")
+                )
+            else:
+                _strip_built_wheels(tree, current["sdists"])
+        _remove_unreferenced_archives(tree, current)
+
+    def built_wheels(self, tree: CacheTree) -> BuiltWheels:
+        """Each wheel uv built from source, with its build's directory (see above)."""
+        sdists = _buckets(tree).get("sdists")
+        if not sdists:
+            return BuiltWheels(())
+        found = []
+        sources: set[PurePosixPath] = set()
+        for directory, entries in tree.walk(sdists[-1], descend=lambda entry: entry.name != "src"):
+            files = {entry.name for entry in entries if entry.is_file}
+            if files & _REVISION_POINTERS:
+                sources.add(directory)
+            if _BUILD_METADATA not in files:
+                continue
+            parent = directory.parent if directory.parent in sources else None
+            for entry in entries:
+                if entry.is_file and entry.name.endswith(".whl"):
+                    found.append(BuiltWheel(entry.name, directory, parent))
+        return BuiltWheels(tuple(found))
 
 
-def _prune(tree: CacheTree, *, unstable_abi: bool) -> None:
-    current = _remove_outdated(tree, _buckets(tree))
-    if "environments" in current:
-        tree.remove_children(current["environments"])
-    if "wheels" in current:
-        # A symlink here is removed as an entry: what it points to is never looked at.
-        tree.remove_children(current["wheels"], keep=lambda entry: entry.is_file)
-    if "sdists" in current:
-        if unstable_abi:
-            # uv's own marker files (``.git``, ``.gitignore``) stay.
-            tree.remove_children(current["sdists"], keep=lambda entry: entry.name.startswith("."))
-        else:
-            _strip_built_wheels(tree, current["sdists"])
-    _remove_unreferenced_archives(tree, current)
+# -- the tool ----------------------------------------------------------------------------------
+LAYOUT: Final = _UvLayout()
+# Top-level files only, like pip's: ``**`` would reach into .venv and vendored projects, and a
+# workspace's uv.lock already covers its members.
+_DEPENDENCY_FILE_PATTERNS: Final = (
+    "uv.lock",
+    "pylock.toml",
+    "pylock.*.toml",
+    "pyproject.toml",
+    "requirements*.txt",
+    "requirements*.in",
+    "constraints*.txt",
+)
+UV: Final = Tool("uv", _DEPENDENCY_FILE_PATTERNS, cache_location, LAYOUT, lock_file)
