@@ -1,7 +1,7 @@
 """Compare the in-process directory rules with the newest release of every tool.
 
 The tool modules name the newest release their rules were checked against (``CHECKED`` in
-``cache_python_deps.tools._releases``); pip, uv, poetry, pdm and pipenv release monthly and
+``cache_python_deps.tools.releases``); pip, uv, poetry, pdm and pipenv release monthly and
 change these rules. This installs the newest uv, poetry, pdm, pipenv and platformdirs from the
 package index into a virtual environment of its own, upgrades this interpreter's pip (the
 real-pip comparisons run it), and runs the real-tool comparison suite against them:
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from cache_python_deps.github import markdown_code, markdown_table  # noqa: E402
-from cache_python_deps.tools._releases import CHECKED, is_newer_line  # noqa: E402
+from cache_python_deps.tools.releases import CHECKED, is_newer_line  # noqa: E402
 
 TOOLS = ("uv", "poetry", "pdm", "pipenv")
 CONSTRAINTS = ROOT / "tests" / "tools-drift-constraints.txt"

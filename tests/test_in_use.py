@@ -31,7 +31,8 @@ from cache_python_deps.in_use import (
     read_lock,
 )
 from cache_python_deps.interpreter import probe_interpreter
-from cache_python_deps.tools import _common, get_tool
+from cache_python_deps.toml_parser import toml_loads
+from cache_python_deps.tools import get_tool
 from cache_python_deps.tools.base import LockFile
 from tests.prune_support import (
     give_to_unprivileged_user,
@@ -188,7 +189,9 @@ PIPFILE_LOCK = {
 
 
 def test_a_toml_lock_names_every_package_at_every_version() -> None:
-    data = _common.toml_loads()(UV_LOCK)
+    loads = toml_loads()
+    assert loads is not None, "the suite runs on a Python with a TOML parser"
+    data = loads(UV_LOCK)
     assert list(locked_packages(data)) == [
         ("Foo_Bar", "1.0.0"),
         ("numpy", "1.26.4"),
@@ -465,7 +468,7 @@ def test_a_missing_lock_and_no_interpreter(tmp_path: Path) -> None:
 def test_without_tomllib_the_lock_is_passed_over_for_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_common, "toml_loads", lambda: None)
+    monkeypatch.setattr(in_use, "toml_loads", lambda: None)
     (tmp_path / "uv.lock").write_text('[[package]]\nname = "a"\nversion = "1"\n')
     python = _venv(tmp_path / "venv", ("a-2.0.dist-info", _metadata("a", "2.0")))
     found = _find("uv", tmp_path, str(python))

@@ -17,16 +17,16 @@ from click.testing import CliRunner
 from cache_python_deps.cli import main as cli_main
 from cache_python_deps.safe_files import MAX_CONFIG_BYTES
 from cache_python_deps.steps.keys import main as action_main
-from cache_python_deps.tools import TOOL_NAMES, _releases
+from cache_python_deps.tools import TOOL_NAMES, releases
 from cache_python_deps.tools._platformdirs import version_tuple
-from cache_python_deps.tools._releases import (
+from cache_python_deps.tools.base import CacheContext
+from cache_python_deps.tools.releases import (
     CHECKED,
     Gate,
     installed_version,
     is_newer_line,
     rules_notice,
 )
-from cache_python_deps.tools.base import CacheContext
 from tests.toolsenv import REQUIREMENTS, tool_releases
 
 # -- a tool installed as pip, pipx and uv tool install them, without running it ---------------
@@ -138,7 +138,7 @@ def test_an_unreadable_release_is_unknown_and_says_nothing(
     context = _context(tmp_path, str(bin_directory))
     assert installed_version(context, "uv") is None, case
     assert rules_notice(context, "uv") is None, case
-    assert _releases.installed_release(context, "uv").version is None, case  # newest rules
+    assert releases.installed_release(context, "uv").version is None, case  # newest rules
 
 
 def test_no_tool_on_path_is_unknown(tmp_path: Path) -> None:

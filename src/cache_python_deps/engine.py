@@ -24,6 +24,7 @@ from cache_python_deps.keys import CacheKeys, CacheKind, compose_keys
 from cache_python_deps.pip_location import PipLocation, ProcessIds, find_pip
 from cache_python_deps.tools import detect_tool, get_tool
 from cache_python_deps.tools.base import CacheContext, OSFamily, Tool
+from cache_python_deps.tools.releases import rules_notice
 
 DEFAULT_VENV_DIRECTORY = ".venv"
 
@@ -120,8 +121,6 @@ def locate(request: Request) -> Location:
         found = tool.cache_directory(context)
         cache_directory, directory_source = found.path, found.source
         pip_used = pip if tool.name == "pip" else None
-        from cache_python_deps.tools._releases import rules_notice  # noqa: PLC0415 - tool kind
-
         notice = rules_notice(context, tool.name)
     return Location(
         interpreter, identity, tool, cache_directory, directory_source, pip_used, notice

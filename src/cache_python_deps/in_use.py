@@ -47,7 +47,7 @@ from cache_python_deps.safe_files import (
     read_regular_file,
     read_text_file,
 )
-from cache_python_deps.tools import _common
+from cache_python_deps.toml_parser import toml_loads
 from cache_python_deps.tools.base import CacheContext, LockFile, OSFamily, Tool
 
 __all__ = [
@@ -148,7 +148,7 @@ def _parsed(lock: LockFile, text: str) -> Mapping[str, Any]:
 
         loads: Callable[[str], Any] | None = json.loads
     else:
-        loads = _common.toml_loads()
+        loads = toml_loads()
     if loads is None:
         raise InUseError(
             f"cannot parse {lock.path}: Python {sys.version_info[0]}.{sys.version_info[1]} "

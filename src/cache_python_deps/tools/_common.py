@@ -13,7 +13,6 @@ even empty (``/``) or relative; without ``HOME`` the password database; on Windo
 
 from __future__ import annotations
 
-import importlib
 import ntpath
 import os
 import posixpath
@@ -23,6 +22,7 @@ from typing import Any, Final
 
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.safe_files import read_text_file
+from cache_python_deps.toml_parser import toml_loads
 from cache_python_deps.tools.base import CacheContext
 
 # The spellings of a boolean that pip's ``strtobool`` and uv's (clap's) ``BoolishValueParser``
@@ -229,16 +229,6 @@ def find_upwards(
         candidate = directory / filename
         if is_file(context, candidate):
             return candidate
-    return None
-
-
-def toml_loads() -> Any:
-    """``tomllib.loads`` (3.11+) or ``tomli.loads``; ``None`` when neither is importable."""
-    for module_name in ("tomllib", "tomli"):
-        try:
-            return importlib.import_module(module_name).loads
-        except ImportError:
-            continue
     return None
 
 

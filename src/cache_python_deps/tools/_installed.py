@@ -2,7 +2,7 @@
 
 poetry and pdm call the platformdirs installed beside them, pipenv the copy vendored in the pip
 it patches, and platformdirs' rules changed between releases (see ``_platformdirs``); the tools'
-own rules changed between their releases too (see ``_releases``). The tool's script is found on
+own rules changed between their releases too (see ``releases``). The tool's script is found on
 the context's ``PATH`` as a shell finds it; the directories it imports from are those of the
 interpreter its first line names, in ``sys.path``'s order (see ``_import_dirs``: a virtual
 environment, pipx's, uv's and the official installers' included, with the system's and the
@@ -95,7 +95,7 @@ def _normalized(name: str) -> str:
 def _metadata_release(metadata: Path, distribution: str) -> str | None:
     """``Version`` of a ``METADATA`` file whose ``Name`` is ``distribution`` (None: unreadable).
 
-    As written there: ``_releases`` checks its shape before anything uses it.
+    As written there: ``releases`` checks its shape before anything uses it.
     """
     try:
         text = read_text_file(metadata, limit=MAX_CONFIG_BYTES, what="package metadata")

@@ -18,7 +18,7 @@ Order (pdm's ``Project.config``: project config over global config, checked agai
 
 A config path that exists but is not a regular file (a directory) stops pdm from 2.26.2 (it
 opens it); before, pdm skipped it (``is_file``). The rules are those of the pdm on ``PATH`` (its
-release from its ``METADATA``, see ``_releases``; the newest when it is not found), and
+release from its ``METADATA``, see ``releases``; the newest when it is not found), and
 platformdirs is the one of pdm's own environment: see ``_platformdirs``. pdm expands ``~`` in
 the value; a relative value is relative to the working directory (the project directory). Not
 mirrored: the ``global_project.fallback`` mode (off by default).
@@ -32,8 +32,8 @@ from typing import Final
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools import _common, _installed, _platformdirs
 from cache_python_deps.tools._layout import TopLevelLayout
-from cache_python_deps.tools._releases import Gate, ToolRelease, installed_release
 from cache_python_deps.tools.base import CacheContext, CacheLocation, LockFile, Tool
+from cache_python_deps.tools.releases import Gate, ToolRelease, installed_release
 
 __all__ = ["PDM"]
 

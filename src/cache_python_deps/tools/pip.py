@@ -53,8 +53,8 @@ from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.safe_files import MAX_CONFIG_BYTES, read_regular_file
 from cache_python_deps.tools import _common, _platformdirs
 from cache_python_deps.tools._layout import TopLevelLayout
-from cache_python_deps.tools._releases import Gate, installed_release
 from cache_python_deps.tools.base import CacheContext, CacheLocation, OSFamily, Tool
+from cache_python_deps.tools.releases import Gate, installed_release
 
 # The platformdirs each pip release vendors (pip's src/pip/_vendor/vendor.txt), newest first;
 # a release not listed has its predecessor's.

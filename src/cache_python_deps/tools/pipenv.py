@@ -26,7 +26,7 @@ The ``.env`` file is read as python-dotenv reads it (UTF-8; a leading byte-order
 from pipenv 2026.10.0, which vendors python-dotenv 1.2.4: before, the mark is part of the first
 name), bounded: one that is not a regular file is skipped as pipenv skips it; an oversized one is
 a one-line error. The pipenv on ``PATH`` decides (its release from its ``METADATA``, see
-``_releases``; the newest rules when it is not found); checked against pipenv 2026.9.1,
+``releases``; the newest rules when it is not found); checked against pipenv 2026.9.1,
 2026.10.0 and 2026.10.3.
 """
 
@@ -41,8 +41,8 @@ from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.safe_files import read_text_file
 from cache_python_deps.tools import _common, _installed, _platformdirs, pip
 from cache_python_deps.tools._layout import TopLevelLayout
-from cache_python_deps.tools._releases import Gate, installed_release
 from cache_python_deps.tools.base import CacheContext, CacheLocation, LockFile, Tool
+from cache_python_deps.tools.releases import Gate, installed_release
 
 __all__ = ["PIPENV"]
 

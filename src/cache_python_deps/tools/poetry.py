@@ -33,7 +33,7 @@ Poetry then expands ``~`` (``Path(...).expanduser()``); a relative value is rela
 working directory (the project directory).
 
 The rules are those of the poetry on ``PATH`` (its release read from its ``METADATA``, see
-``_releases``; the newest rules when it is not found), back to poetry 1.8; its defaults follow
+``releases``; the newest rules when it is not found), back to poetry 1.8; its defaults follow
 the platformdirs of poetry's own environment: see ``_platformdirs``.
 
 Not mirrored: the rest of poetry's schema check of ``pyproject.toml`` (a project that names
@@ -53,8 +53,8 @@ from typing import TYPE_CHECKING, Any, Final
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools import _common, _installed, _platformdirs
 from cache_python_deps.tools._layout import hashed_built_wheels, only_own_entries
-from cache_python_deps.tools._releases import Gate, ToolRelease, installed_release
 from cache_python_deps.tools.base import BuiltWheels, CacheContext, CacheLocation, LockFile, Tool
+from cache_python_deps.tools.releases import Gate, ToolRelease, installed_release
 
 if TYPE_CHECKING:
     from cache_python_deps.removal import CacheTree, Entry

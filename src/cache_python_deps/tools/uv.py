@@ -42,7 +42,7 @@ The home is Rust's: ``HOME`` when set and not empty (a relative one is relative 
 directory), else the password database.
 
 The rules are those of the uv on ``PATH`` when its release can be read (uv installed from a
-wheel: pip, pipx, ``uv tool``; see ``_releases``), else the newest; the release gates were found
+wheel: pip, pipx, ``uv tool``; see ``releases``), else the newest; the release gates were found
 by running each release (0.12.20 and 0.12.24 are after the source read here).
 
 Not modelled: workspace discovery that fails after the root is found (a member glob matching a
@@ -65,7 +65,6 @@ from typing import TYPE_CHECKING, Any, Final
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools import _common
 from cache_python_deps.tools._layout import only_own_entries
-from cache_python_deps.tools._releases import Gate, ToolRelease, installed_release
 from cache_python_deps.tools.base import (
     BuiltWheel,
     BuiltWheels,
@@ -74,6 +73,7 @@ from cache_python_deps.tools.base import (
     LockFile,
     Tool,
 )
+from cache_python_deps.tools.releases import Gate, ToolRelease, installed_release
 
 if TYPE_CHECKING:
     from cache_python_deps.removal import CacheTree, Entry
