@@ -7,8 +7,10 @@ and a non-zero exit, never a traceback. (The action does not go through click: s
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,10 +18,13 @@ import click
 
 from cache_python_deps import __version__
 from cache_python_deps.engine import Request, locate, run
+from cache_python_deps.entries.key_format import describe_diff, diff_keys, parse_key
 from cache_python_deps.errors import CachePythonDepsError, one_line
+from cache_python_deps.github import log_text
 from cache_python_deps.home import home_directory
 from cache_python_deps.keys import CacheKind
-from cache_python_deps.tools import TOOL_NAMES
+from cache_python_deps.reporting import explain_text, report_dict
+from cache_python_deps.tools import TOOL_NAMES, get_tool
 
 if TYPE_CHECKING:
     from cache_python_deps.entries.client import Lookup, Tidy
@@ -133,11 +138,8 @@ def main(
     if output == "key":
         click.echo(result.keys.primary)
         return
-    # Reports are imported only when asked for: --print-key is the hot path.
-    from cache_python_deps.reporting import explain_text, report_dict  # noqa: PLC0415
-
     if output == "json":
-        import json  # noqa: PLC0415
+        import json  # noqa: PLC0415 - not on --print-key's measured start-up path
 
         click.echo(json.dumps(report_dict(result), indent=2, sort_keys=True))
     else:
@@ -166,6 +168,8 @@ def prune(request: Request, directory: Path | None, unstable_abi: bool | None) -
     pipenv), else the environment of --python, has at other versions only. Prints bytes before
     and after, and what was superseded.
     """
+    # Prune's modules (the remover, the lock and environment readers) stay off --print-key's
+    # measured start-up path.
     from cache_python_deps.in_use import find_in_use, project_context  # noqa: PLC0415
     from cache_python_deps.prune import (  # noqa: PLC0415
         describe_superseded,
@@ -173,7 +177,6 @@ def prune(request: Request, directory: Path | None, unstable_abi: bool | None) -
         prune_cache,
         shown_path,
     )
-    from cache_python_deps.tools import get_tool  # noqa: PLC0415
 
     try:
         tool_name = request.tool
@@ -208,9 +211,6 @@ def diff(keys: tuple[str, str]) -> None:
     Reads this project's key formats 1 and 2 (and their restore-key prefixes) and the original
     action's keys. Exit code 0 whether or not they differ; 1 for a text that is no key of ours.
     """
-    from cache_python_deps.entries.key_format import describe_diff, diff_keys, parse_key  # noqa: PLC0415
-    from cache_python_deps.github import log_text  # noqa: PLC0415 - only this command needs them
-
     try:
         left, right = parse_key(keys[0]), parse_key(keys[1])
     except CachePythonDepsError as error:
@@ -230,7 +230,7 @@ GIT_TIMEOUT_SECONDS = 5.0
 
 def _git(project_directory: Path, *args: str) -> str | None:
     """One line of git's answer in the project's checkout, or None."""
-    import subprocess  # noqa: PLC0415 - only the entries command runs git
+    import subprocess  # noqa: PLC0415 - off --print-key's measured start-up path
 
     try:
         completed = subprocess.run(
@@ -249,8 +249,6 @@ def _git(project_directory: Path, *args: str) -> str | None:
 
 def repository_from_remote(url: str) -> str | None:
     """``owner/name`` from a remote URL (https, ssh or scp-like, any host), else None."""
-    import re  # noqa: PLC0415
-
     match = re.search(r"[:/]([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$", url.strip())
     return f"{match.group(1)}/{match.group(2)}" if match else None
 
@@ -326,8 +324,7 @@ def entries(
 
 def _explain_entries(request: Request, repository: str, ref: str | None) -> None:
     """``entries`` without deleting: the key's miss explained from the listing."""
-    from datetime import datetime, timezone  # noqa: PLC0415 - only this command needs them
-
+    # The REST client and its reports stay off --print-key's measured start-up path.
     from cache_python_deps.entries.miss_report import Scope, explain  # noqa: PLC0415
 
     environ = request.environ
@@ -365,6 +362,7 @@ def _listed_entries(
 ) -> Lookup:
     """One bounded lookup of this action's entries (and ``tidy``'s deletions); exit 1 with one
     line when the API gave no listing."""
+    # The REST client stays off --print-key's measured start-up path.
     from cache_python_deps.entries.client import look_up_caches  # noqa: PLC0415
     from cache_python_deps.entries.miss_report import LISTING_PREFIX  # noqa: PLC0415
 
@@ -398,7 +396,8 @@ def _delete_entries(
 ) -> None:
     """``entries --delete`` / ``--delete-stale-entries``: one line per entry, exit 1 on a failure
     (an entry already gone is none)."""
-    from cache_python_deps.entries.client import (  # noqa: PLC0415 - only this command needs them
+    # The REST client and the stale-entry rules stay off --print-key's measured start-up path.
+    from cache_python_deps.entries.client import (  # noqa: PLC0415
         ALREADY_GONE,
         PER_PAGE,
         CacheListing,
@@ -410,7 +409,6 @@ def _delete_entries(
         entries_of_ref,
         superseded_in_ref,
     )
-    from cache_python_deps.github import log_text  # noqa: PLC0415
 
     limit = DELETE_MAX_PAGES * PER_PAGE
 

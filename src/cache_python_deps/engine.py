@@ -97,6 +97,7 @@ def locate(request: Request) -> Location:
     pip_used: PipLocation | None = None
     notice = None
     if request.lookup_command:
+        # Child processes stay off the measured path (the keys step and --print-key without one).
         from cache_python_deps.lookup_command import run_lookup_command  # noqa: PLC0415
 
         cache_directory = run_lookup_command(

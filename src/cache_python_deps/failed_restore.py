@@ -26,6 +26,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from cache_python_deps.errors import CachePythonDepsError
+
 
 class DirectoryState(enum.Enum):
     """The cache directory, as seen without following a symlink."""
@@ -91,7 +93,7 @@ def remove_leftover(directory: Path, before: DirectoryState) -> Leftover:
     Never follows a symlink out of the directory, never enters another file system; a symlink
     or file left where the directory was is removed itself. Failures are returned, not raised.
     """
-    from cache_python_deps.errors import CachePythonDepsError  # noqa: PLC0415 - rare path
+    # The remover stays off the record step's measured path (only a failed restore needs it).
     from cache_python_deps.removal import ROOT, EntryKind, open_cache_tree  # noqa: PLC0415
 
     files = 0

@@ -28,6 +28,7 @@ wheels; one whose name cannot be read names nothing.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -42,6 +43,7 @@ from cache_python_deps.distributions import (
     is_valid_name,
 )
 from cache_python_deps.errors import CachePythonDepsError, InUseError, UnreadableFileError
+from cache_python_deps.interpreter import probe_interpreter, resolve_interpreter
 from cache_python_deps.safe_files import (
     MAX_DEPENDENCY_FILE_BYTES,
     read_regular_file,
@@ -144,8 +146,6 @@ def pipfile_locked_packages(data: Mapping[str, Any]) -> Iterator[Named]:
 
 def _parsed(lock: LockFile, text: str) -> Mapping[str, Any]:
     if lock.format == "pipfile":
-        import json  # noqa: PLC0415
-
         loads: Callable[[str], Any] | None = json.loads
     else:
         loads = toml_loads()
@@ -290,7 +290,6 @@ def _own_site_directories(prefix: Path) -> list[Path]:
 
 
 def _probed_site_directories(python: str) -> tuple[str, ...]:
-    from cache_python_deps.interpreter import probe_interpreter  # noqa: PLC0415
 
     return probe_interpreter(python).site_directories
 
@@ -303,7 +302,6 @@ def environment_directories(
     ``probe`` (default: run ``probe.py`` in it) is asked only for an interpreter outside a
     virtual environment, or one whose environment includes the system site packages.
     """
-    from cache_python_deps.interpreter import resolve_interpreter  # noqa: PLC0415
 
     executable = resolve_interpreter(python)
     venv = _virtual_environment(executable)

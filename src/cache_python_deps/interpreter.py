@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cache_python_deps import file_names
+from cache_python_deps import file_names, probe
 from cache_python_deps.errors import ProbeError
 
 PROBE_SCRIPT = Path(__file__).with_name("probe.py")
@@ -310,7 +310,6 @@ def probe_in_process() -> InterpreterInfo:
     every real interpreter); skipping the JSON round trip and the imports of the child-process
     path keeps this path, the usual one, fast.
     """
-    from cache_python_deps import probe  # noqa: PLC0415 - only this path needs it
 
     try:
         # The probe is untyped: it runs on Python 2.7 too.
@@ -329,6 +328,7 @@ def probe_interpreter(python: str, *, timeout: float = PROBE_TIMEOUT_SECONDS) ->
     if is_running_interpreter(executable):
         return probe_in_process()
     # Only this path starts a child: its imports cost nothing on the in-process one.
+    # Child processes stay off the measured start-up path (the running Python probed in-process).
     from cache_python_deps.subprocesses import BoundedRunError, run_bounded  # noqa: PLC0415
 
     marker = f"CPD-{os.urandom(8).hex()}"
@@ -352,7 +352,7 @@ def probe_interpreter(python: str, *, timeout: float = PROBE_TIMEOUT_SECONDS) ->
 
 def parse_probe_output(stdout: bytes, marker: str, python: str) -> InterpreterInfo:
     """Find the framed JSON in the probe's stdout and validate it."""
-    import json  # noqa: PLC0415 - only a child's answer is JSON
+    import json  # noqa: PLC0415 - only a child's answer is JSON: off the measured path
 
     text = stdout.decode("utf-8", "replace")
     start = text.find(marker)

@@ -19,6 +19,7 @@ from typing import Final
 
 from cache_python_deps import github
 from cache_python_deps.errors import CacheDirectoryError
+from cache_python_deps.subprocesses import BoundedRunError, run_bounded
 
 LOOKUP_COMMAND_TIMEOUT_SECONDS = 120.0
 # A path is short; a command printing more is broken (and must not exhaust memory).
@@ -114,7 +115,6 @@ def run_lookup_command(
     Bounded like the probe: a deadline, a cap on its output, and its whole process tree killed
     when it overruns, so nothing it started outlives the step.
     """
-    from cache_python_deps.subprocesses import BoundedRunError, run_bounded  # noqa: PLC0415
 
     shown = github.log_text(command, limit=200)
     bash = lookup_bash(environ, windows=windows, which=which or _which)

@@ -33,7 +33,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import IO, TYPE_CHECKING, Final, TypeVar
 
 if TYPE_CHECKING:  # the HTTP modules load only when a request is made (see _Client)
     import urllib.error
@@ -279,9 +279,8 @@ def _opener() -> urllib.request.OpenerDirector:
     The HTTP modules (and ssl) are imported here, by the first request: a run that makes none
     (an exact hit, no token) never pays for them.
     """
-    import email.message  # noqa: PLC0415
+    import email.message  # noqa: PLC0415 - see above: the record step's path without a request
     import urllib.request  # noqa: PLC0415
-    from typing import IO  # noqa: PLC0415
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(
@@ -375,7 +374,8 @@ class _Client:
 
     def send(self, method: str, path: str, query: Mapping[str, str | int]) -> _Answer:
         """``<method> <base>/<path>?<query>``: the decoded answer (None for an empty body)."""
-        import http.client  # noqa: PLC0415 - loaded by _opener already
+        # Loaded by _opener already: named here, still off the path of a run without a request.
+        import http.client  # noqa: PLC0415
         import urllib.error  # noqa: PLC0415
         import urllib.request  # noqa: PLC0415
 
@@ -423,7 +423,7 @@ class _Client:
 
 
 def _network_reason(error: BaseException) -> str:
-    import urllib.error  # noqa: PLC0415 - loaded by the request that failed
+    import urllib.error  # noqa: PLC0415 - loaded by the request that failed, none before
 
     if isinstance(error, TimeoutError) or "timed out" in str(error):
         return "the API did not answer in time"
@@ -446,7 +446,7 @@ def clock_offset(date_header: str | None, received: datetime) -> timedelta | Non
     """
     if not date_header:
         return None
-    import email.utils  # noqa: PLC0415 - only a lookup needs it
+    import email.utils  # noqa: PLC0415 - only after a request: off the path of a run without one
 
     try:
         server_time = email.utils.parsedate_to_datetime(date_header)

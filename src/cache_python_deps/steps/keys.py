@@ -121,7 +121,8 @@ def _now() -> str:
 
 def _record_json(result: Result, environ: Mapping[str, str]) -> str:
     """This job's provenance record, handed to the record step through an output."""
-    from cache_python_deps import provenance  # noqa: PLC0415 - keeps the keys step lean
+    # provenance loads json: off the keys step's measured path until the record is written.
+    from cache_python_deps import provenance  # noqa: PLC0415
 
     interpreter = result.interpreter.base_executable or result.interpreter.executable
     record = provenance.record_for(

@@ -216,7 +216,8 @@ def read_config_file(path: Path) -> dict[str, str]:
     data = read_regular_file(path, limit=MAX_CONFIG_BYTES, what="pip config file")
     if data is None:
         return {}
-    import configparser  # noqa: PLC0415 - only needed when a config file exists
+    # Only when a config file exists: off the measured path of a runner without one.
+    import configparser  # noqa: PLC0415
     import locale  # noqa: PLC0415
 
     encoding = locale.getpreferredencoding(False)
