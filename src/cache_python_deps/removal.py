@@ -604,7 +604,8 @@ class CacheTree:
         Refused for lack of permission, it is retried once after making ``parent`` writable,
         only when ``parent`` is itself being deleted (``doomed``).
         """
-        for attempt in range(2):
+        made_writable = False
+        while True:
             try:
                 operation()
             except FileNotFoundError:
@@ -612,12 +613,12 @@ class CacheTree:
             except (IsADirectoryError, NotADirectoryError):
                 return False
             except PermissionError:
-                if not doomed or attempt:
+                if not doomed or made_writable:
                     raise
                 parent.make_writable()
+                made_writable = True
             else:
                 return True
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _empty(self, top: _Directory, top_path: PurePosixPath) -> None:
         """Delete everything in ``top`` (a directory about to be removed), depth first."""

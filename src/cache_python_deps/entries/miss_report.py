@@ -166,14 +166,15 @@ def compare_entries(
 
 def human_size(size: int) -> str:
     """Bytes in decimal units, as GitHub shows cache sizes (``1.2 GB``)."""
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            if unit == "B":
-                return f"{size} B"
-            return f"{value:.1f}".removesuffix(".0") + f" {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")  # pragma: no cover
+    if size < 1000:
+        return f"{size} B"
+    value = size / 1000
+    unit = "kB"
+    for larger in ("MB", "GB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, larger
+    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
 
 
 def human_age(age: timedelta) -> str:
