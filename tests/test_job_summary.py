@@ -378,14 +378,14 @@ CLI_WORDS = {
 
 @pytest.mark.parametrize("origin", list(Origin))
 def test_every_source_reads_back_and_renders_for_both_front_ends(origin: Origin) -> None:
-    source = Source(origin, "/work/app", 3)
+    source = Source(origin, "/srv/app", 3)
     assert Source.from_json(source.to_json()) == source
     cli = source.text(FrontEnd.CLI)
     assert cli == {
-        Origin.HASHED_FILES: "hashFiles() of 3 file(s) in /work/app",
-        Origin.NO_DEPENDENCY_FILES: "no dependency files in /work/app",
-        Origin.TOOL_RULES: "/work/app",
-        Origin.VIRTUALENV_DEFAULT: "the project's /work/app (default for --cache-kind venv)",
+        Origin.HASHED_FILES: "hashFiles() of 3 file(s) in /srv/app",
+        Origin.NO_DEPENDENCY_FILES: "no dependency files in /srv/app",
+        Origin.TOOL_RULES: "/srv/app",
+        Origin.VIRTUALENV_DEFAULT: "the project's /srv/app (default for --cache-kind venv)",
     }.get(origin, CLI_WORDS.get(origin))
     assert foreign_elements("".join(source.phrase())) == set()
 
