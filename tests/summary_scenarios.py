@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -115,7 +116,8 @@ def make_world(root: Path) -> World:
     prefix = root / "opt" / "hostedtoolcache" / "Python" / version / "x64"
     base = getattr(sys, "_base_executable", sys.executable)
     subprocess.run([base, "-m", "venv", str(prefix)], check=True, capture_output=True)
-    return World(root, home, workspace, prefix / "bin" / "python")
+    python = prefix / "Scripts" / "python.exe" if os.name == "nt" else prefix / "bin" / "python"
+    return World(root, home, workspace, python)
 
 
 def _job(world: World, name: str, deps: str, **extra: str) -> Job:
@@ -167,6 +169,15 @@ def partial_restore(world: World, server: GitHubApiServer) -> Scenario:
     return _scenario(world, "partial-restore", job)
 
 
+# Interpreters of other jobs' entries: never this job's, whichever Python runs the tests.
+_OTHER_INTERPRETERS: Final = (("cp312", "3.12"), ("cp310", "3.10"), ("cp313", "3.13"))
+
+
+def other_interpreters(abi_tag: str) -> list[tuple[str, str]]:
+    """Two (abi tag, abi epoch) pairs of interpreters other than ``abi_tag``."""
+    return [pair for pair in _OTHER_INTERPRETERS if pair[0] != abi_tag][:2]
+
+
 def _for_interpreter(key: str, abi_tag: str, epoch: str) -> str:
     """``key`` as another interpreter's job would have it."""
     components = dict(parse_key(key).components)
@@ -177,10 +188,12 @@ def _for_interpreter(key: str, abi_tag: str, epoch: str) -> str:
 def miss_explained(world: World, server: GitHubApiServer) -> Scenario:
     """No entry for this interpreter yet; the API lists those of two others."""
     job = _job(world, "miss", DEPS_1, GITHUB_RUN_ID="9127555301")
-    others = [("cp312", "3.12", timedelta(hours=3)), ("cp310", "3.10", timedelta(days=1))]
+    ages_and_sizes = ((timedelta(hours=3), 412_000_000), (timedelta(days=1), 398_000_000))
     server.entries = [
         entry(job, _for_interpreter(job.primary, tag, epoch), age=age, size=size)
-        for (tag, epoch, age), size in zip(others, (412_000_000, 398_000_000), strict=True)
+        for (tag, epoch), (age, size) in zip(
+            other_interpreters(job.keys["abi-tag"]), ages_and_sizes, strict=True
+        )
     ]
     job.record_step("", GITHUB_API_URL=server.base_url, CPD_TOKEN=TOKEN)
     return _scenario(world, "miss", job)
@@ -204,6 +217,7 @@ def pull_request(world: World, server: GitHubApiServer) -> Scenario:
         GITHUB_RUN_ID="9128004467",
     )
     restored = job.primary.removesuffix(DEPS_2) + DEPS_1
+    newer, older = other_interpreters(job.keys["abi-tag"])
     server.entries = [
         entry(
             job,
@@ -213,18 +227,8 @@ def pull_request(world: World, server: GitHubApiServer) -> Scenario:
             size=415_000_000,
         ),
         entry(job, restored, age=timedelta(hours=20), size=412_000_000),
-        entry(
-            job,
-            _for_interpreter(job.primary, "cp312", "3.12"),
-            age=timedelta(days=1),
-            size=398_000_000,
-        ),
-        entry(
-            job,
-            _for_interpreter(restored, "cp310", "3.10"),
-            age=timedelta(days=8),
-            size=377_000_000,
-        ),
+        entry(job, _for_interpreter(job.primary, *newer), age=timedelta(days=1), size=398_000_000),
+        entry(job, _for_interpreter(restored, *older), age=timedelta(days=8), size=377_000_000),
     ]
     _restore(job, saved)
     job.record_step("false", GITHUB_API_URL=server.base_url, CPD_TOKEN=TOKEN)
@@ -255,7 +259,7 @@ def skipped(world: World) -> Scenario:
 def damaged_entry(world: World, server: GitHubApiServer) -> Scenario:
     """A restore that failed part way: what it left is removed, the damaged entry deleted."""
     job = _job(world, "damaged", DEPS_1, GITHUB_RUN_ID="9127790112")
-    other = _for_interpreter(job.primary, "cp312", "3.12")
+    other = _for_interpreter(job.primary, *other_interpreters(job.keys["abi-tag"])[0])
     server.entries = [
         entry(job, job.primary, age=timedelta(days=2), size=405_000_000),
         entry(job, other, age=timedelta(hours=5), size=412_000_000),

@@ -40,6 +40,7 @@ from tests.summary_scenarios import (
     REPOSITORY,
     Scenario,
     by_name,
+    other_interpreters,
     run_scenarios,
 )
 from tests.test_github_mode import Runner
@@ -79,9 +80,14 @@ def table_rows(markdown: str, header: str) -> list[str]:
     return rows
 
 
+def facts_of(scenario: Scenario) -> JobFacts:
+    """What the scenario's keys step handed over to its record step."""
+    return parse_job_facts(scenario.keys["summary-facts"])
+
+
 def facts_values(scenario: Scenario) -> set[str]:
     """Every value the keys step handed over (the facts, the sources' details)."""
-    facts = parse_job_facts(scenario.keys["summary-facts"])
+    facts = facts_of(scenario)
     sources = [fact.source for fact in facts.facts if fact.source]
     sources += [source for _, source in facts.component_sources]
     return {fact.value for fact in facts.facts} | {source.detail for source in sources}
@@ -130,9 +136,10 @@ def test_sources_are_named_as_the_action_names_them(
     (dependencies,) = [row for row in components if row.startswith("| dependencies |")]
     assert dependencies.endswith(" | input `cache-key-for-dependency-files` |")
     facts = table_rows(markdown, "this job")
-    (interpreter,) = [row for row in facts if row.startswith("| interpreter |")]
-    assert interpreter.endswith("/bin/python` | input `python-path` |")
-    assert "| cache directory | `/home/runner/.cache/pip` | `pip's default` |" in facts
+    handed_over = {fact.label: fact.value for fact in facts_of(scenarios[name]).facts}
+    assert f"| interpreter | `{handed_over['interpreter']}` | input `python-path` |" in facts
+    directory = scenarios[name].keys["cache-directory-path"]
+    assert f"| cache directory | `{directory}` | `pip's default` |" in facts
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
@@ -193,15 +200,16 @@ def test_a_miss_says_why_in_one_sentence_from_the_repositorys_entries(
 ) -> None:
     scenario = scenarios["miss"]
     abi_tag = scenario.keys["abi-tag"]
+    (newer, newer_epoch), (older, _) = other_interpreters(abi_tag)
     assert status_line(scenario.markdown) == (
-        f"**Miss**: no entry for `{abi_tag}` yet, entries exist for `cp312` and `cp310`: first "
-        "run of this interpreter."
+        f"**Miss**: no entry for `{abi_tag}` yet, entries exist for `{newer}` and `{older}`: "
+        "first run of this interpreter."
     )
     nearest = table_rows(scenario.markdown, "nearest entry")
     assert len(nearest) == 2
     assert nearest[0].endswith(
-        " | `refs/heads/main` (readable) | abi tag `cp312`; abi epoch `3.12` | 412 MB "
-        "| 3 hours ago |"
+        f" | `refs/heads/main` (readable) | abi tag `{newer}`; abi epoch `{newer_epoch}` "
+        "| 412 MB | 3 hours ago |"
     )
     assert scenario.markdown.endswith(
         "\n\n- the repository's caches use 810 MB of the 10 GB limit (8%) in 2 entries\n\n"
@@ -243,10 +251,11 @@ def test_a_failed_restore_cleaned_says_what_became_of_the_damaged_entry(
 ) -> None:
     scenario = scenarios["damaged-entry"]
     key = scenario.keys["cache-key-for-dependencies"]
+    directory = scenario.keys["cache-directory-path"]
     assert status_line(scenario.markdown) == (
         "**Restore failed part way**: actions/cache reported no hit but left 2 files in "
-        "`/home/runner/.cache/pip`; they were removed, nothing of them is used; the damaged "
-        f"entry `{key}` (`refs/heads/main`) was deleted, so this job's save replaces it."
+        f"`{directory}`; they were removed, nothing of them is used; the damaged entry `{key}` "
+        "(`refs/heads/main`) was deleted, so this job's save replaces it."
     )
     assert table_rows(scenario.markdown, "deleted entry") == [
         f"| `{key}` | `refs/heads/main` | 405 MB | damaged: this run's restore of it failed "
@@ -262,10 +271,10 @@ def test_the_prune_sub_action_has_its_own_section_in_the_same_style(
     scenarios: Mapping[str, Scenario],
 ) -> None:
     markdown = scenarios["prune"].markdown
+    directory = scenarios["prune"].keys["cache-directory-path"]
     assert markdown.startswith("### cache-python-deps prune\n\n")
     assert status_line(markdown) == (
-        "**Pruned**: the pip cache in `/home/runner/.cache/pip` went from 3.9 MB to 700 kB "
-        "(1 entry removed)."
+        f"**Pruned**: the pip cache in `{directory}` went from 3.9 MB to 700 kB (1 entry removed)."
     )
 
 
