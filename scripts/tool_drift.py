@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from cache_python_deps.github import markdown_code, markdown_table  # noqa: E402
+from cache_python_deps.github import Phrase, Untrusted, markdown_table  # noqa: E402
 from cache_python_deps.tools.releases import CHECKED, is_newer_line  # noqa: E402
 
 TOOLS = ("uv", "poetry", "pdm", "pipenv")
@@ -78,18 +78,19 @@ def releases(venv: Path) -> dict[str, str]:
 
 def report(found: dict[str, str], outcome: int) -> str:
     """The markdown report: each tool checked, newest, and whether its line is newer."""
-    rows = []
+    rows: list[tuple[Phrase, ...]] = []
     for tool in ("pip", *TOOLS):
         newer = is_newer_line(tool, found[tool])
-        state = "newer line: raise CHECKED once this run passes" if newer else "known line"
-        line = f"rules checked up to {tool} {CHECKED[tool]}; newest {tool} {found[tool]}: {state}"
-        rows.append((tool, line))
-    rows.append(("platformdirs", f"newest {found['platformdirs']} (with poetry and pdm)"))
-    verdict = "every comparison passed" if outcome == 0 else f"pytest exited with {outcome}"
+        state = "a newer line: raise CHECKED once this run passes" if newer else "a known line"
+        rows.append(((tool,), (Untrusted(CHECKED[tool]),), (Untrusted(found[tool]),), (state,)))
+    rows.append(
+        (("platformdirs",), ("",), (Untrusted(found["platformdirs"]),), ("with poetry and pdm",))
+    )
+    verdict = "Every comparison passed" if outcome == 0 else f"pytest exited with {outcome}"
     return (
         "### tool drift\n\n"
-        f"The real-tool comparison suite on the newest releases: {markdown_code(verdict)}\n\n"
-        f"{markdown_table(rows)}\n"
+        f"**{verdict}**: the real-tool comparison suite on the newest releases.\n\n"
+        f"{markdown_table(('tool', 'rules checked up to', 'newest', 'so'), rows)}\n"
     )
 
 

@@ -13,12 +13,15 @@ from hypothesis import strategies as st
 from cache_python_deps.github import (
     MAX_SHOWN_VALUE,
     OutputError,
+    Phrase,
+    Untrusted,
     annotation,
     fenced_lines,
     group,
     log_text,
     markdown_code,
     markdown_table,
+    phrase_markdown,
     write_outputs,
     write_summary,
 )
@@ -122,18 +125,31 @@ def test_markdown_code_is_one_code_span(value: str) -> None:
     assert re.search(r"(?<!\\)\|", inner) is None
 
 
+def _value_rows(rows: list[tuple[str, str]]) -> list[tuple[Phrase, Phrase]]:
+    """Our labels, untrusted values (and a phrase of both) as a summary's table cells."""
+    return [((name,), ("from ", Untrusted(value), " on")) for name, value in rows]
+
+
 @given(st.lists(st.tuples(st.text(alphabet="abc", min_size=1), st.text()), max_size=5))
 def test_a_table_keeps_its_shape_for_any_values(rows: list[tuple[str, str]]) -> None:
-    table = markdown_table(rows)
+    table = markdown_table(("name", "value"), _value_rows(rows))
     lines = table.split("\n")
     assert len(lines) == len(rows) + 2
-    for line in lines[2:]:
+    for line in lines:
         assert len(re.findall(r"(?<!\\)\|", line)) == 3
 
 
 @given(st.lists(st.tuples(st.sampled_from(["key", "ref"]), st.text()), min_size=1, max_size=4))
 def test_a_rendered_table_holds_no_element_a_value_brought(rows: list[tuple[str, str]]) -> None:
-    assert foreign_elements(markdown_table(rows)) == set()
+    assert foreign_elements(markdown_table(("name", "value"), _value_rows(rows))) == set()
+
+
+@given(st.text())
+def test_a_phrase_renders_its_values_as_code_and_our_words_as_text(value: str) -> None:
+    rendered = phrase_markdown(("our words ", Untrusted(value), " here"))
+    assert rendered.startswith("our words ") and rendered.endswith(" here")
+    assert rendered == f"our words {markdown_code(value)} here"
+    assert foreign_elements(rendered) == set()
 
 
 @pytest.mark.parametrize("value", ["<script>x</script>", "# h", "<img src=x>", "[a](http://e)"])

@@ -1,4 +1,5 @@
-"""Why there was no exact hit, in one line and a summary section a person understands."""
+"""Why there was no exact hit, in one line and in the parts of the job summary a person
+understands."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ from cache_python_deps.entries.miss_report import (
     explain,
     explain_without_exact_hit,
     human_age,
-    human_size,
 )
+from cache_python_deps.github import human_size, phrase_markdown
 from cache_python_deps.keys import COMPONENT_NAMES
+from cache_python_deps.summary import notes_list
 from tests.github_api_server import DEFAULT_REPOSITORY, GitHubApiServer, api_server, cache_entry
 from tests.github_openapi import CACHE_USAGE, LIST_CACHES
 
@@ -31,6 +33,13 @@ TOKEN = "ghs_NeverShowThisToken42"
 PRIMARY = "cpd-2-linux-ubuntu24.04-x86_64-64bit-glibc2.39-cpython-cp313-3.13-pip.2-tool-newdeps"
 MAIN = Scope(ref="refs/heads/main", default_branch="main", base_ref=None)
 FEATURE = Scope(ref="refs/heads/feature-y", default_branch="main", base_ref=None)
+
+
+def summary_part(report: MissReport) -> str:
+    """What the record step shows of a report in the job summary (see steps/record.py): the
+    why, the nearest entries, the notes."""
+    parts = (phrase_markdown(report.why), report.entries_markdown, notes_list(report.notes))
+    return "\n\n".join(part for part in parts if part)
 
 
 def key(**changes: str) -> str:
@@ -85,7 +94,7 @@ def headline(report: MissReport) -> str:
 def test_first_run() -> None:
     report = report_for()
     assert headline(report) == "first run: this repository has no cache entry of this action yet"
-    assert "| entry |" not in report.summary_markdown
+    assert "| nearest entry |" not in summary_part(report)
 
 
 def test_new_interpreter_names_the_interpreters_that_have_entries() -> None:
@@ -96,15 +105,15 @@ def test_new_interpreter_names_the_interpreters_that_have_entries() -> None:
     assert headline(report) == (
         "no entry for cp313 yet, entries exist for cp312 and cp311: first run of this interpreter"
     )
-    assert "No entry for `cp313` yet, entries exist for `cp312` and `cp311`" in (
-        report.summary_markdown
+    assert "no entry for `cp313` yet, entries exist for `cp312` and `cp311`" in (
+        summary_part(report)
     )
 
 
 def test_new_dependencies_on_a_readable_ref() -> None:
     report = report_for(entry(key(dependencies="olddeps")))
     assert headline(report).startswith("same interpreter, dependencies changed")
-    assert "dependencies `olddeps`" in report.summary_markdown
+    assert "dependencies `olddeps`" in summary_part(report)
 
 
 def test_a_partial_restore_names_the_entry_it_restored() -> None:
@@ -120,13 +129,13 @@ def test_an_entry_on_a_sibling_branch_is_out_of_this_refs_scope() -> None:
         "an entry with this very key exists, but it is on refs/heads/feature-x, "
         "which this ref's scope (refs/heads/feature-y) cannot read"
     )
-    assert "(other scope)" in report.summary_markdown
+    assert "(other scope)" in summary_part(report)
 
 
 def test_the_same_key_on_the_default_branch_is_readable_from_a_branch() -> None:
     report = report_for(entry(PRIMARY, ref="refs/heads/main"), scope=FEATURE)
     assert "was not restored" in headline(report)
-    assert "(readable)" in report.summary_markdown
+    assert "(readable)" in summary_part(report)
 
 
 def test_a_pull_request_reads_its_base_branch() -> None:
@@ -158,7 +167,7 @@ def test_an_entry_unused_for_eight_days_is_evicted() -> None:
 def test_an_entry_unused_for_six_days_is_about_to_be_evicted() -> None:
     report = report_for(entry(key(dependencies="old"), unused=timedelta(days=6, hours=3)))
     assert "6 days ago: evicted when 7 days unused, unless a run uses it first" in (
-        report.summary_markdown
+        summary_part(report)
     )
 
 
@@ -176,12 +185,12 @@ def test_far_from_the_limit_there_is_no_notice_but_the_use_is_shown() -> None:
     used = DEFAULT_STORAGE_LIMIT_BYTES // 5
     report = explain(PRIMARY, MAIN, lookup(entry(PRIMARY), used=used), NOW)
     assert report.notice is None
-    assert f"{human_size(used)} of the" in report.summary_markdown
+    assert f"{human_size(used)} of the" in summary_part(report)
 
 
 def test_each_entry_shows_its_size_and_last_use() -> None:
     report = report_for(entry(key(dependencies="old"), size=2_500_000, unused=timedelta(hours=3)))
-    row = next(line for line in report.summary_markdown.splitlines() if "`old`" in line)
+    row = next(line for line in summary_part(report).splitlines() if "`old`" in line)
     assert "| 2.5 MB | 3 hours ago |" in row
 
 
@@ -214,7 +223,7 @@ def test_the_nearest_entries_come_first() -> None:
     far = entry(key(abi_tag="cp311", abi_epoch="3.11"), unused=timedelta(minutes=1))
     near = entry(key(dependencies="old"), unused=timedelta(days=2))
     report = report_for(far, near)
-    rows = [line for line in report.summary_markdown.splitlines() if line.startswith("| `")]
+    rows = [line for line in summary_part(report).splitlines() if line.startswith("| `")]
     assert "`old`" in rows[0]
     assert "cp311" in rows[1]
 
@@ -222,7 +231,7 @@ def test_the_nearest_entries_come_first() -> None:
 def test_a_partial_listing_says_so() -> None:
     listing = lookup(entry(key(dependencies="old")), total=750)
     report = explain(PRIMARY, MAIN, listing, NOW)
-    assert "most recently used of 750 entries" in report.summary_markdown
+    assert "most recently used of 750 entries" in summary_part(report)
 
 
 @pytest.mark.parametrize(
@@ -241,7 +250,8 @@ def test_a_failed_lookup_is_one_line_and_nothing_more(problem: str) -> None:
         == f"cache-python-deps: no exact hit: cache entries not looked up: {problem}"
     )
     assert report.notice is None
-    assert len(report.summary_markdown.splitlines()) == 3  # title, blank, the line
+    assert not report.explained
+    assert summary_part(report) == f"cache entries not looked up: {problem}"  # the one line
 
 
 HOSTILE = [
@@ -268,12 +278,12 @@ def test_hostile_text_from_the_api_stays_inert_everywhere() -> None:
         assert "\r" not in line
         assert not line.lstrip().startswith("::")
         assert "##[" not in line
-    markdown_lines = report.summary_markdown.splitlines()
+    markdown_lines = summary_part(report).splitlines()
     rows = [line for line in markdown_lines if line.startswith("| `")]
     assert len(rows) == 5  # one row per shown entry: no line break got through
     for row in rows:
         assert len(re.findall(r"(?<!\\)\|", row)) == 6  # five cells, no pipe got through
-    outside = _outside_code_spans(report.summary_markdown)
+    outside = _outside_code_spans(summary_part(report))
     for needle in ("<script>", "<b>", "::warning", "::error", "##[", "pwned", "stranger"):
         assert needle not in outside
     assert not any(line.lstrip().startswith("::") for line in markdown_lines)
@@ -321,7 +331,7 @@ def test_the_runners_environment_and_the_event_give_the_scope(
     server.entries = [served(key(dependencies="old"), ref="refs/heads/trunk")]
     report = explain_without_exact_hit(runner_environment(server, tmp_path), PRIMARY, now=NOW)
     assert headline(report).startswith("same interpreter, dependencies changed:")
-    assert "(readable)" in report.summary_markdown
+    assert "(readable)" in summary_part(report)
     (request,) = server.requests_for(LIST_CACHES)
     assert request.query["key"] == ["cpd-"]
     assert len(server.requests_for(CACHE_USAGE)) == 1
@@ -358,7 +368,7 @@ def test_api_refusals_are_one_line_and_never_show_the_token(
     server.fail(status, headers=headers)
     report = explain_without_exact_hit(runner_environment(server, tmp_path), PRIMARY, now=NOW)
     assert words in report.log_line
-    for text in (report.log_line, report.summary_markdown, *report.text_lines):
+    for text in (report.log_line, summary_part(report), *report.text_lines):
         assert TOKEN not in text
 
 
@@ -373,8 +383,8 @@ def test_hostile_entries_from_the_api_stay_inert(server: GitHubApiServer, tmp_pa
     server.entries = [served(key(dependencies="old"), ref=ref) for ref in HOSTILE]
     report = explain_without_exact_hit(runner_environment(server, tmp_path), PRIMARY, now=NOW)
     assert "\n" not in report.log_line
-    assert "<script>" not in _outside_code_spans(report.summary_markdown)
-    assert TOKEN not in report.summary_markdown
+    assert "<script>" not in _outside_code_spans(summary_part(report))
+    assert TOKEN not in summary_part(report)
 
 
 @pytest.mark.parametrize(

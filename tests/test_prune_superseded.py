@@ -30,6 +30,7 @@ from cache_python_deps.in_use import find_in_use, project_context
 from cache_python_deps.prune import SupersededReport, describe_superseded, prune_cache
 from cache_python_deps.steps.prune import main as prune_main
 from cache_python_deps.tools import get_tool
+from tests.markdown_check import summary_problems
 from tests.prune_support import (
     NO_BUILD,
     LocalIndex,
@@ -484,6 +485,7 @@ def test_the_action_drops_what_the_lock_superseded_and_says_so(tmp_path: Path) -
     text = summary.read_text()
     assert "superseded by uv.lock `" in text
     assert "evil\\n::error::project/uv.lock` (24 bytes)" in text
+    assert summary_problems(text) == []
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from cache_python_deps.entries.client import parse_timestamp
-from cache_python_deps.entries.stale import SUMMARY_TITLE, cache_versions
+from cache_python_deps.entries.stale import NOTES_LEAD, cache_versions
 from cache_python_deps.provenance import parse_record
 from cache_python_deps.record_file import RECORD_NAME
 from tests.github_api_server import GitHubApiServer, api_server, cache_entry
@@ -78,6 +78,23 @@ def deletions(server: GitHubApiServer) -> list[str]:
     return [request.path for request in server.deletions()]
 
 
+DELETED_TABLE = "| deleted entry | ref | size | why |"
+
+
+def stale_part(job: Job) -> str:
+    """The job summary's part on stale entries: from its table, or its first note, on."""
+    summary = job.summary.read_text()
+    for start in (DELETED_TABLE, f"- {NOTES_LEAD}"):
+        if start in summary:
+            return summary[summary.index(start) :]
+    raise AssertionError(f"no part on stale entries in:\n{summary}")
+
+
+def says_nothing_of_stale_entries(job: Job) -> bool:
+    summary = job.summary.read_text()
+    return DELETED_TABLE not in summary and NOTES_LEAD not in summary
+
+
 # -- the input and the keys step -------------------------------------------------------------
 
 
@@ -129,7 +146,13 @@ def test_what_a_failed_restore_left_is_removed_and_said_once(tmp_path: Path) -> 
     assert "the damaged entry was not found in the API's listing" in warning
     summary = job.summary.read_text()
     assert "nothing was restored" not in summary
-    assert f"- warning: `{FAILED}2 files in" in summary
+    assert (
+        "**Restore failed part way**: actions/cache reported no hit but left 2 files in "
+        f"`{job.directory}`; they were removed, nothing of them is used; the damaged entry was "
+        "not found in the API's listing."
+    ) in summary.splitlines()
+    assert "- cache entries not looked up: no token (the token input is empty)" in summary
+    assert foreign_elements(summary) == set()
 
 
 def test_a_failed_restore_into_an_empty_directory_leaves_it_empty(tmp_path: Path) -> None:
@@ -211,13 +234,17 @@ def test_with_the_input_the_damaged_entry_is_deleted_by_id_with_the_token(
         "replaces it"
     )
     summary = job.summary.read_text()
-    section = summary[summary.index(SUMMARY_TITLE) :]
+    section = stale_part(job)
     assert (
         f"| `{job.primary}` | `refs/heads/main` | 123 MB | damaged: this run's restore of it "
         "failed part way |"
     ) in section
-    assert "- deleted 1 entry" in section
+    assert "- stale entries: deleted 1 entry" in section
     assert "- after: the repository's caches use 50 MB of the 10 GB limit" in section
+    assert (
+        f"; the damaged entry `{job.primary}` (`refs/heads/main`) was deleted, so this job's "
+        "save replaces it."
+    ) in summary
     assert f"cache-python-deps: deleted: {job.primary} | refs/heads/main | 123 MB" in job.printed
     assert TOKEN not in job.printed + summary
     assert foreign_elements(summary) == set()
@@ -256,7 +283,7 @@ def test_without_the_input_the_damaged_entry_is_named_not_deleted(
         "it until it is deleted or the key changes (delete-stale-entries: true, with "
         "permissions actions: write, deletes it)"
     )
-    assert SUMMARY_TITLE not in job.summary.read_text()
+    assert says_nothing_of_stale_entries(job)
 
 
 def test_without_a_failed_restore_nothing_is_deleted(
@@ -322,7 +349,7 @@ def test_a_refused_deletion_is_one_line_and_never_fails_the_step(
     assert outputs["cache-hit"] == "false"
     (warning,) = warnings(job)
     assert warning.endswith(f"could not be deleted: {reason}")
-    section = job.summary.read_text().split(SUMMARY_TITLE)[1]
+    section = stale_part(job)
     failures = [line for line in section.splitlines() if "not deleted" in line]
     assert len(failures) == 1
     assert reason.replace("`", "") in failures[0].replace("`", "")
@@ -343,9 +370,9 @@ def test_no_network_is_one_line(tmp_path: Path) -> None:
         "the damaged entry was not found in the API's listing (the API could "
         "not be reached: Connection refused)"
     )
-    section = job.summary.read_text().split(SUMMARY_TITLE)[1]
-    assert section.strip().splitlines() == [
-        "- cache entries not looked up: the API could not be reached: Connection refused"
+    assert stale_part(job).strip().splitlines() == [
+        "- stale entries: cache entries not looked up: the API could not be reached: "
+        "Connection refused"
     ]
 
 
@@ -393,12 +420,12 @@ def test_an_exact_hit_with_the_input_deletes_exactly_the_superseded_entries(
     assert listing.query["key"] == [prefix]
     assert listing.query["sort"] == ["created_at"]
     assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in server.requests)
-    section = job.summary.read_text().split(SUMMARY_TITLE)[1]
+    section = stale_part(job)
     assert (
         f"| `{prefix}deps-older` | `refs/heads/main` | 50 MB | superseded by `{job.primary}` |"
         in (section)
     )
-    assert "- deleted 2 entries" in section
+    assert "- stale entries: deleted 2 entries" in section
     assert "- after: the repository's caches use 300 MB of the 10 GB limit (3%) in 6 entries" in (
         section
     )
@@ -416,7 +443,7 @@ def test_an_exact_hit_without_the_input_asks_the_api_nothing(
     ]
     job.record_step("true", **api(server, job))
     assert server.requests == []
-    assert SUMMARY_TITLE not in job.summary.read_text()
+    assert says_nothing_of_stale_entries(job)
 
 
 @pytest.mark.parametrize(
@@ -437,9 +464,9 @@ def test_an_exact_hit_on_a_run_that_may_not_save_deletes_nothing(
     ]
     job.record_step("true", **api(server, job, CPD_DELETE_STALE_ENTRIES="true", **extra))
     assert server.requests == []
-    section = job.summary.read_text().split(SUMMARY_TITLE)[1]
-    assert section.strip() == (
-        "- not deleted: this run may not save (save-cache: false, or an event that never saves)"
+    assert stale_part(job).strip() == (
+        "- stale entries: not deleted: this run may not save (save-cache: false, or an event "
+        "that never saves)"
     )
 
 
@@ -457,6 +484,5 @@ def test_the_deletions_fit_the_lookups_two_second_budget(
     job.record_step("true", **api(server, job, CPD_DELETE_STALE_ENTRIES="true"))
     elapsed = datetime.now(timezone.utc) - started
     assert elapsed < timedelta(seconds=4)  # 2 s budget; the rest is the step itself
-    section = job.summary.read_text().split(SUMMARY_TITLE)[1]
-    assert "not deleted: the API did not answer in time" in section
+    assert "not deleted: the API did not answer in time" in stale_part(job)
     assert len(server.entries) >= 4

@@ -7,6 +7,7 @@ import io
 import json
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,21 @@ from cache_python_deps.provenance import parse_record, read_record
 from cache_python_deps.record_file import RECORD_NAME
 from cache_python_deps.steps.keys import main
 from cache_python_deps.steps.record import main as record_main
-from tests.markdown_check import foreign_elements, rendered_elements
+from tests.markdown_check import code_spans, summary_problems
 from tests.test_github_mode import parse_outputs
 
 
 class Job:
     """One job: the keys step run for real, then the record step after a simulated restore."""
 
-    def __init__(self, root: Path, *, kind: str = "tool", dependency_hash: str = "deps-1") -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        kind: str = "tool",
+        dependency_hash: str = "deps-1",
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.root = root
         self.workspace = root / "workspace"
         self.workspace.mkdir(parents=True, exist_ok=True)
@@ -48,6 +56,7 @@ class Job:
             "CPD_DEPENDENCY_HASH": dependency_hash,
             "CPD_CACHE_DIRECTORY_LOOKUP_COMMAND": f"echo {lookup}",
             "PATH": "/usr/bin:/bin",
+            **(environ or {}),
         }
         assert main(self.environ, io.StringIO()) == 0
         self.keys = parse_outputs(self.output.read_text())
@@ -61,11 +70,13 @@ class Job:
 
     def record_step(self, cache_hit: str, **extra: str) -> dict[str, str]:
         self.output.write_text("")
-        self.summary.write_text("")
+        if not self.summary.is_dir():  # a test may make it unwritable
+            self.summary.write_text("")
         environ = {
             **self.environ,
             "CPD_CACHE_DIRECTORY_PATH": self.keys["cache-directory-path"],
             "CPD_RECORD": self.keys["record"],
+            "CPD_SUMMARY_FACTS": self.keys["summary-facts"],
             "CPD_SAVE": self.keys["save-cache"],
             "CPD_CACHE_HIT": cache_hit,
             # No API is reachable here: the miss explanation must stay one quiet line.
@@ -102,9 +113,15 @@ def test_a_partial_restore_names_the_entry_and_what_changed(tmp_path: Path) -> N
     outputs = second.record_step("false")
     assert outputs["cache-matched-key"] == first.primary
     assert outputs["cache-hit"] == "false"
+    assert "partial restore: same interpreter, dependencies changed (deps-1 -> deps-2)" in (
+        second.printed
+    )
     summary = second.summary.read_text()
-    assert "partial restore: same interpreter, dependencies changed (deps-1 -> deps-2)" in summary
-    assert "deps-1 -> deps-2" in summary
+    assert (
+        f"**Partial restore**: restored `{first.primary}` by the restore key: same interpreter, "
+        "dependencies changed (`deps-1` -> `deps-2`)."
+    ) in summary.splitlines()
+    assert "| differs in dependencies | `deps-1` -> `deps-2` |" in summary.splitlines()
     # The entry saved at the end of this job carries this job's key.
     record = read_record(second.directory).record
     assert record is not None and record.key == second.primary
@@ -230,8 +247,18 @@ def test_hostile_record_text_is_ignored_or_escaped(tmp_path: Path, hostile: str)
     for line in second.printed.splitlines():
         assert not line.startswith("::error") and "##[" not in line
     summary = second.summary.read_text()
-    assert foreign_elements(summary) == set()
+    assert summary_problems(summary) == []
     if "\n" in hostile:  # not a valid workflow name: the whole record is ignored, and said so
         assert "the restored entry's record was ignored" in second.printed
-    else:  # shown, as text
-        assert "table" in rendered_elements(summary)
+        assert "- warning: the restored entry's record was ignored: `" in summary
+    else:  # shown, as a value
+        assert hostile in code_spans(summary)
+
+
+def test_an_unwritable_summary_is_a_notice_and_the_outputs_are_written(tmp_path: Path) -> None:
+    job = Job(tmp_path)
+    job.summary.unlink()
+    job.summary.mkdir()
+    outputs = job.record_step("")  # asserts the step succeeded
+    assert outputs == {"cache-matched-key": "", "cache-hit": "false"}
+    assert "::notice title=cache-python-deps::no job summary: cannot write" in job.printed

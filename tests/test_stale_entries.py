@@ -22,14 +22,14 @@ from cache_python_deps.entries.client import (
     Lookup,
     parse_entry,
 )
-from cache_python_deps.entries.miss_report import Scope, Untrusted
+from cache_python_deps.entries.miss_report import Scope
 from cache_python_deps.entries.stale import (
     DAMAGED_WHY,
     MAX_DELETIONS_PER_RUN,
     UNKNOWN_CLOCK_ALLOWANCE,
     DamagedEntryRule,
     cache_versions,
-    deletion_summary,
+    deletion_markdown,
     deletion_text_lines,
     entries_of_ref,
     restore_order,
@@ -37,6 +37,7 @@ from cache_python_deps.entries.stale import (
     superseded_entries,
     superseded_in_ref,
 )
+from cache_python_deps.github import Untrusted
 from tests.e2e.act_harness import STANDIN_DIR
 from tests.github_api_server import cache_entry
 from tests.markdown_check import foreign_elements
@@ -361,7 +362,7 @@ def test_hostile_refs_and_keys_in_deletions_are_escaped_for_each_sink(hostile: s
         planned=(doomed,),
         deletions=(Deletion(doomed), Deletion(doomed, problem="already gone (404)")),
     )
-    markdown = deletion_summary(lookup)
+    markdown = deletion_markdown(lookup)
     assert foreign_elements(markdown) == set()
     rows = [line for line in markdown.splitlines() if line.startswith("|")]
     assert len(rows) == 3  # the header, its rule and one entry: no row or line from a value

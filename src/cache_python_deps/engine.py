@@ -22,6 +22,7 @@ from cache_python_deps.identity import Identity, derive_identity
 from cache_python_deps.interpreter import InterpreterInfo, probe_interpreter
 from cache_python_deps.keys import CacheKeys, CacheKind, compose_keys
 from cache_python_deps.pip_location import PipLocation, ProcessIds, find_pip
+from cache_python_deps.sources import FrontEnd, Origin, Source
 from cache_python_deps.tools import detect_tool, get_tool
 from cache_python_deps.tools.base import CacheContext, OSFamily, Tool
 from cache_python_deps.tools.releases import rules_notice
@@ -52,8 +53,8 @@ class Result:
     tool: Tool
     kind: CacheKind
     cache_directory: Path
-    cache_directory_source: str
-    dependency_hash_source: str
+    cache_directory_source: Source
+    dependency_hash_source: Source
     dependency_files: tuple[str, ...]
     keys: CacheKeys
     # The pip ``python -m pip`` runs, when the tool is pip and its rules found the directory.
@@ -70,7 +71,7 @@ class Location:
     identity: Identity
     tool: Tool
     cache_directory: Path
-    cache_directory_source: str
+    cache_directory_source: Source
     pip: PipLocation | None = None
     rules_notice: str | None = None
 
@@ -103,10 +104,10 @@ def locate(request: Request) -> Location:
         cache_directory = run_lookup_command(
             request.lookup_command, request.environ, request.project_directory
         )
-        directory_source = "--cache-directory-lookup-command"
+        directory_source = Source(Origin.LOOKUP_COMMAND)
     elif request.kind is CacheKind.VENV:
         cache_directory = request.project_directory / DEFAULT_VENV_DIRECTORY
-        directory_source = f"the project's {DEFAULT_VENV_DIRECTORY} (default for --cache-kind venv)"
+        directory_source = Source(Origin.VIRTUALENV_DEFAULT, DEFAULT_VENV_DIRECTORY)
     else:
         pip = find_pip(interpreter.pip_search, environ=request.environ, ids=ProcessIds.current())
         context = CacheContext(
@@ -120,7 +121,7 @@ def locate(request: Request) -> Location:
             effective_uid=os.geteuid() if hasattr(os, "geteuid") else None,
         )
         found = tool.cache_directory(context)
-        cache_directory, directory_source = found.path, found.source
+        cache_directory, directory_source = found.path, Source(Origin.TOOL_RULES, found.source)
         pip_used = pip if tool.name == "pip" else None
         notice = rules_notice(context, tool.name)
     return Location(
@@ -136,14 +137,14 @@ def run(request: Request) -> Result:
     if request.dependency_hash:
         dependency_hash: str | None = request.dependency_hash
         files: tuple[str, ...] = ()
-        hash_source = "--dependency-hash"
+        hash_source = Source(Origin.DEPENDENCY_SETTING)
     else:
         found = hash_dependency_files(request.project_directory, tool.dependency_file_patterns)
         dependency_hash, files = found.digest, found.files
         hash_source = (
-            f"hashFiles() of {len(files)} file(s) in {request.project_directory}"
+            Source(Origin.HASHED_FILES, str(request.project_directory), len(files))
             if files
-            else f"no dependency files in {request.project_directory}"
+            else Source(Origin.NO_DEPENDENCY_FILES, str(request.project_directory))
         )
     keys = compose_keys(
         location.identity,
@@ -195,7 +196,7 @@ def validate_cache_directory(location: Location, request: Request) -> None:
     path = str(location.cache_directory)
     validate_cache_path(
         path,
-        source=location.cache_directory_source,
+        source=location.cache_directory_source.text(FrontEnd.CLI),
         facts=path_facts(request, os_family),
         real_path=real_path(path),
     )

@@ -13,6 +13,8 @@ cache, the interpreter, the REST API), so each sink has its own escaping:
 - **Job summary** (Markdown): a value is shown as a code span (``markdown_code``), in which
   Markdown and HTML are not interpreted; line breaks are made visible, ``|`` is escaped for
   table cells, and the span's backtick fence is longer than any run of backticks in the value.
+  Our own words stay plain Markdown text: a sentence is a ``Phrase`` whose values are typed
+  ``Untrusted`` until it is rendered for its sink (``phrase_markdown``, ``phrase_text``).
 - **Outputs**: a random heredoc delimiter per value (``format_outputs``).
 
 Every file is written as UTF-8 bytes with ``\\n`` line ends, on every OS (Python's text mode
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TextIO
@@ -119,12 +121,44 @@ def markdown_code(value: object, limit: int = MAX_SHOWN_VALUE) -> str:
     return f"{fence}{padding}{text}{padding}{fence}"
 
 
-def markdown_table(rows: Iterable[tuple[str, str]]) -> str:
-    """A two-column Markdown table of our own labels and untrusted values (as code spans)."""
-    lines = ["| | |", "| --- | --- |"]
-    for name, value in rows:
-        lines.append(f"| {name} | {markdown_code(value)} |")
+class Untrusted(str):
+    """Text from outside (the interpreter, a restored cache, the API, a path): each rendering
+    escapes it for its sink."""
+
+    __slots__ = ()
+
+
+# A sentence: our own words, and untrusted values kept apart until rendered.
+Phrase = tuple[str, ...]
+
+
+def phrase_markdown(phrase: Phrase) -> str:
+    """A phrase for the job summary: every untrusted part a code span, our words plain text."""
+    return "".join(markdown_code(p) if isinstance(p, Untrusted) else p for p in phrase)
+
+
+def phrase_text(phrase: Phrase) -> str:
+    """One inert line: every part made visible and command-free."""
+    return log_text("".join(phrase))
+
+
+def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Phrase]]) -> str:
+    """A Markdown table: our own headers, one phrase a cell (``phrase_markdown``)."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
+    lines += ["| " + " | ".join(phrase_markdown(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def human_size(size: int) -> str:
+    """Bytes in decimal units, as GitHub shows cache sizes (``1.2 GB``)."""
+    if size < 1000:
+        return f"{size} B"
+    value = size / 1000
+    for unit in ("kB", "MB"):
+        if value < 1000:
+            return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+        value /= 1000
+    return f"{value:.1f}".removesuffix(".0") + " GB"
 
 
 def format_outputs(outputs: Mapping[str, str]) -> str:

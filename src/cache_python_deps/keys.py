@@ -32,6 +32,7 @@ from typing import Final
 
 from cache_python_deps.errors import DependencyHashError
 from cache_python_deps.identity import Identity, normalize
+from cache_python_deps.sources import Origin, Source
 
 KEY_PREFIX = "cpd"
 KEY_FORMAT_VERSION = 2
@@ -71,11 +72,11 @@ class CacheKind(enum.Enum):
 
 @dataclass(frozen=True)
 class KeyComponent:
-    """One field of a key, with where its value came from (for ``--explain``)."""
+    """One field of a key, with where its value came from (``--explain``, the job summary)."""
 
     name: str
     value: str
-    source: str
+    source: Source
 
 
 @dataclass(frozen=True)
@@ -92,27 +93,23 @@ class CacheKeys:
 def identity_components(identity: Identity) -> list[KeyComponent]:
     """The fields that say which platform and interpreter ABI a cache belongs to."""
     return [
-        KeyComponent("prefix", KEY_PREFIX, "cache-python-deps keys"),
-        KeyComponent("key format", str(KEY_FORMAT_VERSION), "key format version"),
-        KeyComponent("os", identity.os_family, "platform.system()"),
-        KeyComponent(
-            "os release", identity.os_release, "/etc/os-release, macOS or Windows version"
-        ),
-        KeyComponent(
-            "architecture",
-            identity.architecture,
-            "the interpreter's wheel platform (sysconfig, as pypa/packaging derives it)",
-        ),
-        KeyComponent("pointer size", f"{identity.pointer_bits}bit", "struct.calcsize('P')"),
-        KeyComponent("libc", identity.libc, "confstr/ctypes glibc version, musl loader"),
-        KeyComponent("implementation", identity.implementation, "sys.implementation"),
-        KeyComponent("abi tag", identity.abi_tag, "sysconfig (as pypa/packaging derives it)"),
+        KeyComponent("prefix", KEY_PREFIX, Source(Origin.KEY_PREFIX)),
+        KeyComponent("key format", str(KEY_FORMAT_VERSION), Source(Origin.KEY_FORMAT)),
+        KeyComponent("os", identity.os_family, Source(Origin.OS)),
+        KeyComponent("os release", identity.os_release, Source(Origin.OS_RELEASE)),
+        KeyComponent("architecture", identity.architecture, Source(Origin.ARCHITECTURE)),
+        KeyComponent("pointer size", f"{identity.pointer_bits}bit", Source(Origin.POINTER_SIZE)),
+        KeyComponent("libc", identity.libc, Source(Origin.LIBC)),
+        KeyComponent("implementation", identity.implementation, Source(Origin.IMPLEMENTATION)),
+        KeyComponent("abi tag", identity.abi_tag, Source(Origin.ABI_TAG)),
         KeyComponent(
             "abi epoch",
             identity.abi_epoch,
-            "X.Y (stable ABI)"
-            if identity.stability.shares_across_builds
-            else "exact pre-release + hash of sys.version (unstable ABI)",
+            Source(
+                Origin.STABLE_EPOCH
+                if identity.stability.shares_across_builds
+                else Origin.UNSTABLE_EPOCH
+            ),
         ),
     ]
 
@@ -147,19 +144,23 @@ def compose_keys(
     os_wide = (*SCHEME_COMPONENTS, *PLATFORM_COMPONENTS)
     for_os = _join([component for component in components if component.name in os_wide]) + "-"
     components.append(
-        KeyComponent("tool", normalize(f"{tool_name}.{tool_layout_version}"), "--tool")
+        KeyComponent(
+            "tool", normalize(f"{tool_name}.{tool_layout_version}"), Source(Origin.TOOL_SETTING)
+        )
     )
     if kind is CacheKind.VENV:
         venv = f"venv.{identity.exact_version}.{identity.install_fingerprint}"
-        components.append(
-            KeyComponent("cache kind", venv, "exact version + hash of base executable, sys.version")
-        )
+        components.append(KeyComponent("cache kind", venv, Source(Origin.VIRTUALENV_INSTALL)))
     else:
-        components.append(KeyComponent("cache kind", "tool", "--cache-kind"))
+        components.append(KeyComponent("cache kind", "tool", Source(Origin.KIND_SETTING)))
     # Everything but the dependency hash: the same ABI, stability, tool and kind.
     restore_prefix = _join(components) + "-"
     components.append(
-        KeyComponent("dependencies", dependency_component(dependency_hash), "dependency hash")
+        KeyComponent(
+            "dependencies",
+            dependency_component(dependency_hash),
+            Source(Origin.DEPENDENCY_HASH),
+        )
     )
     primary = _join(components)
     keys = CacheKeys(

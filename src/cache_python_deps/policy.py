@@ -66,6 +66,19 @@ class CachingDecision:
         return self.enabled and not self.save
 
 
+def _restore_only_for(event: str) -> str:
+    return (
+        f"restore only: '{event}' events can be triggered without write access, so they never save"
+    )
+
+
+_RESTORE_ONLY_SAVE_CACHE: Final = "restore only: save-cache is false"
+# Every reason a run restores but never saves (the job summary checks the one it is handed).
+RESTORE_ONLY_REASONS: Final = frozenset(
+    {_RESTORE_ONLY_SAVE_CACHE, *(_restore_only_for(event) for event in UNTRUSTED_TRIGGER_EVENTS)}
+)
+
+
 def _opt_in_hint() -> str:
     return "set cache-on-release-events: true to opt in"
 
@@ -92,12 +105,7 @@ def decide_caching(
     if event in UNTRUSTED_TRIGGER_EVENTS:
         on_github_dot_com = (server_url or "").rstrip("/").lower() == GITHUB_DOT_COM
         if on_github_dot_com or cache_on_release_events:
-            return CachingDecision(
-                True,
-                f"restore only: '{event}' events can be triggered without write access, so "
-                "they never save",
-                save=False,
-            )
+            return CachingDecision(True, _restore_only_for(event), save=False)
         return CachingDecision(
             False,
             f"caching is off for '{event}' events outside github.com: they can be triggered "
@@ -115,5 +123,5 @@ def decide_caching(
             save=False,
         )
     if not save_cache:
-        return CachingDecision(True, "restore only: save-cache is false", save=False)
+        return CachingDecision(True, _RESTORE_ONLY_SAVE_CACHE, save=False)
     return CachingDecision(True, "")

@@ -6,9 +6,20 @@ from dataclasses import asdict
 from typing import Any
 
 from cache_python_deps.engine import Result
-from cache_python_deps.github import log_text, markdown_code, markdown_table
-from cache_python_deps.keys import KEY_FORMAT_VERSION
+from cache_python_deps.github import Untrusted, log_text
+from cache_python_deps.keys import KEY_FORMAT_VERSION, CacheKind
 from cache_python_deps.policy import CachingDecision
+from cache_python_deps.sources import FrontEnd, Source
+from cache_python_deps.summary import (
+    Cached,
+    Fact,
+    JobFacts,
+    Status,
+    heading,
+    job_blocks,
+    section,
+    status_line,
+)
 
 
 def _bool(value: bool) -> str:
@@ -30,17 +41,20 @@ def report_dict(result: Result) -> dict[str, Any]:
         "tool": result.tool.name,
         "cache_kind": result.kind.value,
         "cache_directory": str(result.cache_directory),
-        "cache_directory_source": result.cache_directory_source,
+        "cache_directory_source": result.cache_directory_source.text(FrontEnd.CLI),
         "pip": asdict(result.pip) if result.pip is not None else None,
         "rules_notice": result.rules_notice,
         "dependency_hash": result.keys.components[-1].value,
-        "dependency_hash_source": result.dependency_hash_source,
+        "dependency_hash_source": result.dependency_hash_source.text(FrontEnd.CLI),
         "dependency_files": list(result.dependency_files),
         "primary_key": result.keys.primary,
         "restore_keys": list(result.keys.restore_keys),
         "cache_key_for_os": result.keys.for_os,
         "cache_key_for_python_interpreter": result.keys.for_python_interpreter,
-        "components": [asdict(component) for component in result.keys.components],
+        "components": [
+            {"name": c.name, "value": c.value, "source": c.source.text(FrontEnd.CLI)}
+            for c in result.keys.components
+        ],
     }
 
 
@@ -53,10 +67,10 @@ def _facts(result: Result) -> list[tuple[str, str]]:
         ("stability", f"{identity.stability.value} ({identity.stability_reason})"),
         ("tool", result.tool.name),
         ("cache kind", result.kind.value),
-        ("cache directory", f"{result.cache_directory} [{result.cache_directory_source}]"),
+        ("cache directory", f"{result.cache_directory} [{result.cache_directory_source.text()}]"),
         *_pip_fact(result),
         *([("tool rules", result.rules_notice)] if result.rules_notice else []),
-        ("dependency hash", result.dependency_hash_source),
+        ("dependency hash", result.dependency_hash_source.text()),
     ]
 
 
@@ -74,7 +88,7 @@ def explain_text(result: Result) -> str:
     facts.extend(("  file", name) for name in result.dependency_files)
     rows = [(name, value, "") for name, value in facts]
     rows.append(("", "", ""))
-    rows.extend((c.name, c.value, c.source) for c in result.keys.components)
+    rows.extend((c.name, c.value, c.source.text(FrontEnd.CLI)) for c in result.keys.components)
     rows.append(("", "", ""))
     rows.append(("primary key", result.keys.primary, ""))
     rows.extend(("restore key", key, "") for key in result.keys.restore_keys)
@@ -92,11 +106,12 @@ def explain_text(result: Result) -> str:
 
 
 def github_outputs(
-    result: Result, decision: CachingDecision, *, record: str = ""
+    result: Result, decision: CachingDecision, *, record: str = "", summary_facts: str = ""
 ) -> dict[str, str]:
     """The action's step outputs (the original action's names first).
 
-    ``record`` is this job's provenance record, for the step after the restore.
+    ``record`` is this job's provenance record and ``summary_facts`` what the job summary shows
+    of its key (``JobFacts.to_json``), both for the step after the restore.
     """
     keys = result.keys
     return {
@@ -114,6 +129,7 @@ def github_outputs(
         "python-version": str(result.interpreter.version_info),
         "tool": result.tool.name,
         "record": record,
+        "summary-facts": summary_facts,
     }
 
 
@@ -127,20 +143,42 @@ def skipped_outputs(decision: CachingDecision) -> dict[str, str]:
     }
 
 
-def github_summary(result: Result, decision: CachingDecision) -> str:
-    """The job summary: interpreter, ABI, stability, keys, directory, and any skip reason."""
-    rows = _facts(result)
-    rows.append(("primary key", result.keys.primary))
-    rows.extend(("restore key", key) for key in result.keys.restore_keys)
-    if not decision.enabled:
-        status = f"Caching skipped: {markdown_code(decision.reason)}"
-    elif decision.restore_only:
-        status = f"Restore only: {markdown_code(decision.reason)}"
-    else:
-        status = "Caching enabled"
-    return f"### cache-python-deps\n\n{status}\n\n{markdown_table(rows)}"
+def job_facts(result: Result, decision: CachingDecision, python_source: Source) -> JobFacts:
+    """What the job summary shows of this job's key, in the action's terms (``summary.py``)."""
+    keys, identity = result.keys, result.identity
+    facts = [
+        Fact("key", keys.primary),
+        *(Fact("restore key", key) for key in keys.restore_keys),
+        Fact("interpreter", result.interpreter.executable, python_source),
+        Fact("python version", str(result.interpreter.version_info)),
+        Fact("stability", f"{identity.stability.value} ({identity.stability_reason})"),
+        Fact("cache directory", str(result.cache_directory), result.cache_directory_source),
+        *(Fact("pip", value) for _, value in _pip_fact(result)),
+        *([Fact("tool rules", result.rules_notice)] if result.rules_notice else []),
+    ]
+    # The dependencies component comes from the dependency hash: shown with its own source.
+    sources = tuple(
+        (c.name, result.dependency_hash_source if c.name == "dependencies" else c.source)
+        for c in keys.components
+    )
+    return JobFacts(tuple(facts), sources, decision.reason if decision.restore_only else "")
 
 
-def skipped_summary(decision: CachingDecision) -> str:
-    """The job summary when no key could be computed."""
-    return f"### cache-python-deps\n\n{markdown_code(decision.reason)}"
+def cached(result: Result) -> Cached:
+    """What this use of the action caches, for the summary's heading."""
+    return Cached(result.tool.name, result.kind is CacheKind.VENV, result.identity.abi_tag)
+
+
+def skipped_summary(result: Result, decision: CachingDecision, facts: JobFacts) -> str:
+    """The job summary when caching is off for this job (the record step will not run)."""
+    components = [(c.name, c.value) for c in result.keys.components]
+    return section(
+        heading(cached(result)),
+        status_line(Status.SKIPPED, (decision.reason,)),
+        job_blocks(facts, components),
+    )
+
+
+def failed_summary(status: Status, message: str) -> str:
+    """The job summary when no key was computed: the one-line error (a value: it names them)."""
+    return section(heading(None), status_line(status, (Untrusted(message),)), [])

@@ -12,8 +12,9 @@
 * Cache contents are checked on the server's side too: :func:`stored_keys`,
   :func:`entry_members`, :func:`entry_record`.
 * What the action said: :func:`workflow_annotations` (with titles), :func:`record_summary`
-  (the job summary of its record step), :func:`cache_steps_run` (which of its inner cache
-  steps ran).
+  (the job summary's section its record step wrote, with :func:`status_line`,
+  :func:`table_rows`, :func:`summary_notes`, :func:`stale_part` to read it),
+  :func:`cache_steps_run` (which of its inner cache steps ran).
 * GitHub's REST API over act's cache server: :func:`api_entries` lists act's entries as the
   API would, :func:`delete_in_act` deletes an entry the API deleted from act's server too, and
   :func:`damage_entry` truncates an entry's archive in the server's folder.
@@ -49,6 +50,7 @@ from tests.e2e.act_harness import (
     missing_tools,
 )
 from tests.github_api_server import cache_entry
+from tests.markdown_check import summary_problems
 
 ACTION_REFERENCE = "re-actors/cache-python-deps@release/v1"
 PIP_WORKFLOW = "action-pip.yml"
@@ -65,8 +67,6 @@ KEYS_STEP_NAME = "Compute ABI-exact cache keys"
 RESTORE_AND_SAVE_STEP_NAME = "Restore the cache (saved at the end of the job)"
 RESTORE_ONLY_STEP_NAME = "Restore the cache (never saved)"
 RECORD_STEP_NAME = "Check what was restored"
-#: The title of the job summary's miss explanation (src/.../miss_report.py).
-MISS_REPORT_TITLE = "### cache-python-deps: why no exact hit"
 
 SAMPLE_PROJECT = "e2e-sample"
 SAMPLE_VERSION = "1.0"
@@ -462,26 +462,43 @@ def unescape_property(value: str) -> str:
 
 
 def record_summary(run: ActRun) -> str:
-    """The job summary the action's record step wrote (provenance, then why no exact hit)."""
-    return run.step_summary(RECORD_STEP_NAME)
+    """The job summary's section the action's record step wrote (src/.../summary.py), checked
+    for its layout: one heading, the status line first, tables, no element a value added."""
+    markdown = run.step_summary(RECORD_STEP_NAME)
+    assert summary_problems(markdown) == [], markdown
+    return markdown
 
 
-def summary_section(markdown: str, title: str) -> str:
-    """The lines from ``title`` to the next heading of the same or a higher level."""
+def status_line(markdown: str) -> str:
+    """The section's status line: the paragraph after its heading."""
+    return markdown.split("\n\n")[1]
+
+
+def table_rows(markdown: str, header: str) -> list[str]:
+    """The rows of the table whose first header cell is ``header`` (none: no such table)."""
     lines = markdown.splitlines()
-    assert title in lines, f"no section {title!r} in:\n{markdown}"
-    start = lines.index(title)
-    level = len(title) - len(title.lstrip("#"))
-    end = next(
-        (
-            index
-            for index in range(start + 1, len(lines))
-            if lines[index].startswith("#")
-            and len(lines[index]) - len(lines[index].lstrip("#")) <= level
-        ),
-        len(lines),
-    )
-    return "\n".join(lines[start:end]).strip("\n")
+    starts = [index for index, line in enumerate(lines) if line.startswith(f"| {header} |")]
+    if not starts:
+        return []
+    rows = []
+    for line in lines[starts[0] + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append(line)
+    return rows
+
+
+def summary_notes(markdown: str) -> list[str]:
+    """The section's bullet lines."""
+    return [line for line in markdown.splitlines() if line.startswith("- ")]
+
+
+def stale_part(markdown: str) -> str:
+    """The section's part on stale entries: from its table of deletions, or its first note."""
+    for start in ("| deleted entry |", "- stale entries: "):
+        if start in markdown:
+            return markdown[markdown.index(start) :]
+    raise AssertionError(f"no part on stale entries in:\n{markdown}")
 
 
 def cache_steps_run(run: ActRun) -> list[str]:

@@ -34,8 +34,10 @@ from tests.e2e.scenario_support import (
     os_key_pattern,
     pip_run,
     record_artifact,
+    record_summary,
     serve_local_index,
     stored_keys,
+    table_rows,
     workflow_annotations,
 )
 from tests.support import require_interpreter
@@ -161,7 +163,8 @@ def test_same_abi_from_another_build_is_an_exact_hit(
     assert outputs["cache-key-for-dependencies"] == seed.key
     assert outputs["cache-hit"] == "true"
     assert outputs["cache-matched-key"].lower() == seed.key.lower()
-    assert "| python version | `3.11.2` |" in debian.log  # the job summary: Debian's build
+    # The job summary (the record step's section, from the keys step's facts): Debian's build.
+    assert "| python version | `3.11.2` |  |" in table_rows(record_summary(debian), "this job")
     assert debian.output("inspect", "restored") == SEED_PAYLOAD
     assert debian.output("pip", "used-cache") == "true"  # Debian's pip reads pyenv pip's cache
     assert index.wheel_downloads() == downloads

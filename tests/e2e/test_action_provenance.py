@@ -28,7 +28,6 @@ import pytest
 
 from tests.e2e.act_harness import DEFAULT_REPOSITORY, ActRun, ActSession
 from tests.e2e.scenario_support import (
-    MISS_REPORT_TITLE,
     RESTORE_ONLY_STEP_NAME,
     Seed,
     cache_steps_run,
@@ -38,8 +37,10 @@ from tests.e2e.scenario_support import (
     pip_run,
     record_artifact,
     record_summary,
+    status_line,
     stored_keys,
-    summary_section,
+    summary_notes,
+    table_rows,
     workflow_annotations,
 )
 from tests.github_api_server import GitHubApiServer, api_server, cache_entry
@@ -49,16 +50,14 @@ pytestmark = pytest.mark.e2e
 
 DEPS_1 = "deps-1"
 SEED_PAYLOAD = "written by the seeding job"
-PROVENANCE_TITLE = "#### Restored cache"
 #: The job token act hands out (as the GITHUB_TOKEN secret); random, so a leak is findable.
 TOKEN = f"e2e-job-token-{secrets.token_hex(12)}"
 WITH_TOKEN = ("--secret", f"GITHUB_TOKEN={TOKEN}", "--insecure-secrets")
 LIST_CACHES_PATH = f"/repos/{DEFAULT_REPOSITORY}/actions/caches"
 CACHE_USAGE_PATH = f"/repos/{DEFAULT_REPOSITORY}/actions/cache/usage"
-NO_TOKEN_LINE = "Cache entries not looked up: no token (the token input is empty)"
-NO_RECORD_NOTE = (
-    "the restored entry has no provenance record (saved before records existed, or its "
-    "directory was emptied): which entry it was is "
+NO_TOKEN_NOTE = "- cache entries not looked up: no token (the token input is empty)"
+NO_RECORD = (
+    "it has no provenance record (saved before records existed, or its directory was emptied)"
 )
 
 
@@ -126,9 +125,10 @@ def head_commit(workspace: Path) -> str:
 def provenance_rows(seed: Seed) -> list[str]:
     """The summary's table rows naming the seed's entry and the run that saved it."""
     return [
-        f"| restored key | `{seed.key}` |",
-        f"| saved by | `{DEFAULT_REPOSITORY} action-pip` |",
-        f"| run | `{seed.run.run_id} attempt 1` |",
+        f"| key | `{seed.key}` |",
+        f"| repository | `{DEFAULT_REPOSITORY}` |",
+        "| workflow | `action-pip` |",
+        f"| run | `{seed.run.run_id}` attempt `1` |",
         "| ref | `refs/heads/main` |",
         f"| commit | `{head_commit(seed.session.workspace)}` |",
     ]
@@ -161,11 +161,11 @@ def test_exact_hit_matches_the_primary_key_and_asks_the_api_nothing(
     # An exact hit is never saved again: the seed's record stays as it was.
     assert record_artifact(hit) == seed.record
     summary = record_summary(hit)
-    provenance = summary_section(summary, PROVENANCE_TITLE)
-    for row in provenance_rows(seed):
-        assert row in provenance.splitlines()
-    assert "Differs from this job's key" not in provenance
-    assert MISS_REPORT_TITLE not in summary
+    assert status_line(summary) == "**Exact hit**: restored the entry saved under this job's key."
+    restored = table_rows(summary, "restored entry")
+    assert restored[:6] == provenance_rows(seed)
+    assert not any(row.startswith("| differs in ") for row in restored)
+    assert table_rows(summary, "nearest entry") == []
     assert api.requests == []  # no API call at all after an exact hit
     assert workflow_annotations(hit, "warning") == []
     assert stored_keys(session) == [seed.key.lower()]
@@ -186,30 +186,26 @@ def test_partial_restore_names_the_entry_and_the_api_explains_the_miss(
     assert outputs["cache-matched-key"] == seed.key
     assert changed.output("inspect", "restored") == SEED_PAYLOAD
     summary = record_summary(changed)
-    provenance = summary_section(summary, PROVENANCE_TITLE).splitlines()
-    for row in provenance_rows(seed):
-        assert row in provenance
-    assert "Differs from this job's key:" in provenance
-    assert "| dependencies | `deps-1 -> deps-2` |" in provenance
-    assert (
-        "- `partial restore: same interpreter, dependencies changed (deps-1 -> deps-2)`"
-        in provenance
+    assert status_line(summary) == (
+        f"**Partial restore**: restored `{seed.key}` by the restore key: same interpreter, "
+        "dependencies changed (`deps-1` -> `deps-2`)."
     )
-
-    why = summary_section(summary, MISS_REPORT_TITLE).splitlines()
-    assert why[2] == (
-        f"Same interpreter, dependencies changed: restored `{seed.key}` by the restore key "
-        "(a partial restore)"
-    )
-    assert f"This job's key: `{key}`" in why
-    (row,) = [line for line in why if line.startswith(f"| `{seed.key.lower()}` |")]
+    assert f"| key | `{key}` |  |" in table_rows(summary, "this job")
+    restored = table_rows(summary, "restored entry")
+    assert restored[:6] == provenance_rows(seed)
+    assert restored[-1] == "| differs in dependencies | `deps-1` -> `deps-2` |"
+    (row,) = table_rows(summary, "nearest entry")
     assert row.startswith(
         f"| `{seed.key.lower()}` | `refs/heads/main` (readable) | dependencies `{DEPS_1}` |"
     )
     assert any(
         line.startswith("- the repository's caches use ") and line.endswith(" in 1 entry")
-        for line in why
+        for line in summary_notes(summary)
     )
+    assert (
+        f"| cache-python-deps: no exact hit: same interpreter, dependencies changed: restored "
+        f"{seed.key} by the restore key (a partial restore)"
+    ) in changed.log
     check_api_requests(api, changed, [LIST_CACHES_PATH, CACHE_USAGE_PATH])
     assert workflow_annotations(changed, "warning") == []
     assert workflow_annotations(changed, "notice") == []
@@ -232,14 +228,13 @@ def test_first_run_of_another_interpreter_is_explained_from_the_api(
     assert outputs["cache-hit"] == "false"
     assert outputs["cache-matched-key"] == ""
     summary = record_summary(other)
-    assert summary_section(summary, PROVENANCE_TITLE).splitlines()[-1] == (
-        "- `nothing was restored (no entry matched)`"
+    assert status_line(summary) == (
+        "**Miss**: no entry for `cp312` yet, entries exist for `cp311`: first run of this "
+        "interpreter."
     )
-    why = summary_section(summary, MISS_REPORT_TITLE).splitlines()
-    assert why[2] == (
-        "No entry for `cp312` yet, entries exist for `cp311`: first run of this interpreter"
-    )
-    assert any(line.startswith(f"| `{seed.key.lower()}` |") for line in why)
+    assert table_rows(summary, "restored entry") == []
+    nearest = table_rows(summary, "nearest entry")
+    assert any(line.startswith(f"| `{seed.key.lower()}` |") for line in nearest)
     check_api_requests(api, other, [LIST_CACHES_PATH, CACHE_USAGE_PATH])
     assert workflow_annotations(other, "warning") == []
 
@@ -252,9 +247,10 @@ def test_api_refusal_is_one_quiet_summary_line(
     refused = job(session, seed, deps="deps-2", payload="deps-2 job", api=api)
 
     reason = "the token may not list caches (403): the job needs `permissions: actions: read`"
-    assert summary_section(record_summary(refused), MISS_REPORT_TITLE) == (
-        f"{MISS_REPORT_TITLE}\n\nCache entries not looked up: {reason}"
-    )
+    summary = record_summary(refused)
+    assert status_line(summary).startswith(f"**Partial restore**: restored `{seed.key}` by ")
+    assert f"- cache entries not looked up: {reason}" in summary_notes(summary)
+    assert table_rows(summary, "nearest entry") == []
     assert f"| cache-python-deps: no exact hit: cache entries not looked up: {reason}" in (
         refused.log
     )
@@ -301,8 +297,9 @@ def test_entry_without_a_record_matches_by_actions_cache_restore_or_not_at_all(
     matched = restore_only.output("cpd", "cache-matched-key")
     assert matched.lower() == key_x.lower()  # act's server keeps keys lowercased
     assert restore_only.output("cpd", "cache-hit") == "false"
-    assert f"- `{NO_RECORD_NOTE}{matched} (actions/cache/restore's matched key)`" in (
-        summary_section(record_summary(restore_only), PROVENANCE_TITLE)
+    assert status_line(record_summary(restore_only)) == (
+        f"**Partial restore**: restored `{matched}` by the restore key; {NO_RECORD}. Restore "
+        "only: save-cache is false."
     )
 
     # actions/cache (restore, then save): its main step names no key, the entry neither.
@@ -311,9 +308,12 @@ def test_entry_without_a_record_matches_by_actions_cache_restore_or_not_at_all(
     assert partial.output("cpd", "cache-hit") == "false"
     assert partial.output("cpd", "cache-matched-key") == ""
     summary = record_summary(partial)
-    assert f"- `{NO_RECORD_NOTE}unknown`" in summary_section(summary, PROVENANCE_TITLE)
+    assert status_line(summary) == (
+        f"**Partial restore**: restored an entry by the restore key; which one is unknown: "
+        f"{NO_RECORD}."
+    )
     # Without an API to ask (act gives no token unless told), the explanation is one line.
-    assert summary_section(summary, MISS_REPORT_TITLE) == f"{MISS_REPORT_TITLE}\n\n{NO_TOKEN_LINE}"
+    assert summary_notes(summary) == [NO_TOKEN_NOTE]
     assert workflow_annotations(partial, "warning") == []
     key_y = partial.output("cpd", "cache-key-for-dependencies")
     assert (entry_record(session, key_y) or {}).get("key") == key_y
@@ -323,8 +323,10 @@ def test_entry_without_a_record_matches_by_actions_cache_restore_or_not_at_all(
     assert hit.output("cpd", "cache-hit") == "true"
     assert hit.output("cpd", "cache-matched-key") == key_x
     summary = record_summary(hit)
-    assert f"- `{NO_RECORD_NOTE}the primary key (exact hit)`" in summary
-    assert MISS_REPORT_TITLE not in summary
+    assert status_line(summary) == (
+        f"**Exact hit**: restored the entry saved under this job's key; {NO_RECORD}."
+    )
+    assert table_rows(summary, "nearest entry") == []
     assert stored_keys(session) == [seed.key.lower(), key_x.lower(), key_y.lower()]
 
 
@@ -357,7 +359,8 @@ def test_tampered_record_in_a_tool_cache_is_a_warning_and_the_cache_is_kept(
     assert outputs["cache-hit"] == "true"
     assert outputs["cache-matched-key"] == key
     assert hit.output("inspect", "restored") == "poisoned"
-    provenance = summary_section(record_summary(hit), PROVENANCE_TITLE).splitlines()
-    assert "| abi tag | `cp313 -> cp311` |" in provenance
-    assert f"- warning: `{warning}`" in provenance
+    summary = record_summary(hit)
+    assert status_line(summary) == "**Exact hit**: restored the entry saved under this job's key."
+    assert "| differs in abi tag | `cp313` -> `cp311` |" in table_rows(summary, "restored entry")
+    assert summary_notes(summary) == [f"- warning: {warning}"]
     assert stored_keys(session) == [seed.key.lower(), key.lower()]

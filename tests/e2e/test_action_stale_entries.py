@@ -40,7 +40,6 @@ from tests.e2e.act_harness import (
 from tests.e2e.scenario_support import (
     CPD_STEP,
     RECORD_FILE,
-    RECORD_STEP_NAME,
     VENV_WORKFLOW,
     LocalIndex,
     api_entries,
@@ -49,8 +48,11 @@ from tests.e2e.scenario_support import (
     new_session,
     pinned_cache_actions,
     pip_run,
+    record_summary,
     require_e2e_tools,
     serve_local_index,
+    stale_part,
+    status_line,
     stored_keys,
     workflow_annotations,
 )
@@ -67,7 +69,6 @@ CACHES_PATH = f"/repos/{DEFAULT_REPOSITORY}/actions/caches"
 #: 8 files of 192 KiB of random bytes: an archive of about 1.5 MB, a dozen zstd blocks.
 BALLAST = "8"
 FAILED = "the restore failed part way: actions/cache reported no hit but left "
-STALE_TITLE = "#### Stale cache entries"
 NOT_DELETED_HINT = (
     "is damaged: every run fails to restore it until it is deleted or the key changes "
     "(delete-stale-entries: true, with permissions actions: write, deletes it)"
@@ -285,12 +286,14 @@ def test_pip_with_the_input_the_damaged_entry_is_deleted_and_this_runs_save_repl
     assert f"Cache saved with key: {pip_runs.key}" in run.log
     (replacement,) = pip_runs.stored_after[3]
     assert replacement != pip_runs.damaged_id
-    section = run.step_summary(RECORD_STEP_NAME).split(STALE_TITLE)[1]
+    summary = record_summary(run)
+    assert status_line(summary).startswith("**Restore failed part way**: actions/cache reported ")
+    section = stale_part(summary)
     assert (
         f"| `{pip_runs.key.lower()}` | `refs/heads/main` |" in section
         and "| damaged: this run's restore of it failed part way |" in section
     )
-    assert "- deleted 1 entry" in section
+    assert "- stale entries: deleted 1 entry" in section
     assert "- after: the repository's caches use " in section
 
 
@@ -303,8 +306,9 @@ def test_pip_the_next_run_is_an_exact_hit_of_the_replacement(pip_runs: PipRuns) 
     assert our_warnings(run) == []
     # An exact hit with the input: the listing and the usage, nothing superseded to delete.
     assert pip_runs.api_requests[4] == [LIST_CACHES, CACHE_USAGE]
-    section = run.step_summary(RECORD_STEP_NAME).split(STALE_TITLE)[1]
-    assert "- nothing to delete" in section
+    summary = record_summary(run)
+    assert status_line(summary).startswith("**Exact hit**")
+    assert "- stale entries: nothing to delete" in stale_part(summary)
 
 
 # --------------------------------------------------------------------------------------------
@@ -590,7 +594,7 @@ def test_an_exact_hit_deletes_exactly_the_superseded_entries_only_with_the_input
     without = job("deps-2", "unused")
     assert without.output(CPD_STEP, "cache-hit") == "true"
     assert api.requests == []  # without the input: nothing asked, nothing deleted
-    assert STALE_TITLE not in without.step_summary(RECORD_STEP_NAME)
+    assert "stale entries" not in record_summary(without)
 
     api.entries = [*api_entries(session), *decoys]
     api.requests.clear()
@@ -606,7 +610,7 @@ def test_an_exact_hit_deletes_exactly_the_superseded_entries_only_with_the_input
     archives = {e.id: e.archive for e in session.cache_entries() if e.complete}
     assert archives[old_entry["id"]] is None
     assert archives[new_entry["id"]] is not None
-    section = hit.step_summary(RECORD_STEP_NAME).split(STALE_TITLE)[1]
+    section = stale_part(record_summary(hit))
     assert f"| `{old_key.lower()}` | `refs/heads/main` |" in section
     assert f"| superseded by `{new_entry['key']}` |" in section
     assert our_warnings(hit) == []

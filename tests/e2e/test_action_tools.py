@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+from cache_python_deps.github import human_size
 from tests.e2e.act_harness import ActRun, ActSession, commit_workspace
 from tests.e2e.scenario_support import (
     CPD_STEP,
@@ -48,6 +49,7 @@ from tests.e2e.scenario_support import (
     require_e2e_tools,
     stored_keys,
 )
+from tests.markdown_check import summary_problems
 from tests.support import require_interpreter
 from tests.toolsenv import tool_executable
 
@@ -283,11 +285,15 @@ def prune_report(run: ActRun, lock: Path) -> tuple[str, str, int, int]:
     ((tool, directory, before, after),) = found
     superseded = f"no built wheel superseded by {lock.name} {lock}; kept 1 in use"
     assert superseded in run.log
-    assert run.step_summary(PRUNE_STEP_NAME) == (
-        f"### cache-python-deps prune\n\npruned {tool} cache `{directory}`: "
-        f"{before} bytes before, {after} bytes after\n\n"
-        f"no built wheel superseded by {lock.name} `{lock}`; kept 1 in use"
+    summary = run.step_summary(PRUNE_STEP_NAME)
+    assert summary_problems(summary) == [], summary
+    head = (
+        f"### cache-python-deps prune\n\n**Pruned**: the {tool} cache in `{directory}` went "
+        f"from {human_size(int(before))} to {human_size(int(after))} ("
     )
+    tail = f" removed).\n\n- no built wheel superseded by {lock.name} `{lock}`; kept 1 in use"
+    assert summary.startswith(head) and summary.endswith(tail), summary
+    assert re.fullmatch(r"[0-9]+ entr(y|ies)", summary[len(head) : -len(tail)]), summary
     return tool, directory, int(before), int(after)
 
 

@@ -40,7 +40,9 @@ from tests.e2e.scenario_support import (
     record_summary,
     require_e2e_tools,
     serve_local_index,
+    status_line,
     stored_keys,
+    table_rows,
     workflow_annotations,
 )
 from tests.support import require_interpreter
@@ -142,10 +144,10 @@ def test_venv_is_restored_only_into_the_same_interpreter_install(
     assert second.output("inspect", "existed") == "true"
     assert second.output("inspect", "restored") == "pyenv venv"
     assert record_artifact(second) is None
-    assert (
-        "- `the restored entry has no provenance record (saved before records existed, or its "
-        "directory was emptied): which entry it was is the primary key (exact hit)`"
-    ) in record_summary(second)
+    assert status_line(record_summary(second)) == (
+        "**Exact hit**: restored the entry saved under this job's key; it has no provenance "
+        "record (saved before records existed, or its directory was emptied)."
+    )
     assert second.step("create").outcome == "skipped"
     assert second.output("use", "value") == SAMPLE_MODULE_VALUE
     assert second.output("use", "version") == "3.11.7"
@@ -246,6 +248,11 @@ def test_tampered_record_removes_the_restored_virtualenv(
     assert hit.step("create").outcome == "success"
     assert hit.output("use", "value") == SAMPLE_MODULE_VALUE
     assert hit.output("use", "version") == "3.11.7"
-    assert "| abi tag | `cp313 -> cp311` |" in record_summary(hit)
+    summary = record_summary(hit)
+    assert status_line(summary) == (
+        "**Restored virtualenv removed**: its record is for another abi tag (tampered with, or "
+        "restored through another restore key); it will be created anew."
+    )
+    assert "| differs in abi tag | `cp313` -> `cp311` |" in table_rows(summary, "restored entry")
     # actions/cache had an exact hit, so its post step saved nothing.
     assert stored_keys(session) == [first_key.lower(), key.lower()]

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from cache_python_deps.errors import CachePythonDepsError
+from cache_python_deps.github import Phrase, Untrusted
 from cache_python_deps.keys import (
     COMPONENT_NAMES,
     DEPENDENCY_COMPONENTS,
@@ -218,39 +219,59 @@ def diff_keys(left: ParsedKey, right: ParsedKey) -> KeyDiff:
     return KeyDiff(left=left, right=right, changes=changes)
 
 
-def _arrow(change: ComponentChange) -> str:
-    return f"{change.left or '(none)'} -> {change.right or '(none)'}"
+def _value(value: str | None) -> Phrase:
+    return ("(none)",) if value is None else (Untrusted(value),)
 
 
-def describe_diff(diff: KeyDiff) -> str:  # noqa: PLR0911 - one case per kind of change
+def _arrow(change: ComponentChange) -> Phrase:
+    return (*_value(change.left), " -> ", *_value(change.right))
+
+
+def describe_diff(diff: KeyDiff) -> str:
     """What the difference means for a cache restore, in plain words (one line).
 
     The values quoted come from the keys, which may be untrusted: escape this line for the sink
-    it goes to (``github.log_text``, ``github.markdown_code``).
+    it goes to (``github.log_text``), or render ``diff_phrase`` for the job summary.
     """
+    return "".join(diff_phrase(diff))
+
+
+def diff_phrase(diff: KeyDiff) -> Phrase:  # noqa: PLR0911 - one case per kind of change
+    """``describe_diff``'s sentence, with the keys' values ``Untrusted``."""
     if diff.same:
         if diff.left.text != diff.right.text:
-            return "the same key (actions/cache compares keys ignoring case)"
-        return "the same key"
+            return ("the same key (actions/cache compares keys ignoring case)",)
+        return ("the same key",)
     left, right = diff.left, diff.right
     if left.is_original or right.is_original:
         if left.is_original and right.is_original:
-            return _describe_original(diff)
+            return (_describe_original(diff),)
         return (
             "one is a key of the original action (re-actors/cache-python-deps v1): "
-            "this action never restores those; the first run after moving misses once"
+            "this action never restores those; the first run after moving misses once",
         )
     format_change = diff.changed("key format")
     if format_change:
         return (
-            f"the key format changed ({_arrow(format_change)}): entries saved by another "
-            "release of this action are never restored; the first run after upgrading misses once"
+            "the key format changed (",
+            *_arrow(format_change),
+            "): entries saved by another release of this action are never restored; the first "
+            "run after upgrading misses once",
         )
     present = [change for change in diff.changes if None not in (change.left, change.right)]
     if not present:
         shorter = "first" if len(left.components) < len(right.components) else "second"
-        return f"the {shorter} is a prefix of the other (a restore key matches it)"
-    return "; ".join(_phrases(diff))
+        return (f"the {shorter} is a prefix of the other (a restore key matches it)",)
+    return _joined(_phrases(diff), "; ")
+
+
+def _joined(phrases: list[Phrase], separator: str) -> Phrase:
+    joined: list[str] = []
+    for phrase in phrases:
+        if joined:
+            joined.append(separator)
+        joined.extend(phrase)
+    return tuple(joined)
 
 
 @dataclass(frozen=True)
@@ -309,22 +330,22 @@ def both_virtualenvs(*kinds: str | None) -> bool:
     return all((kind or "").lower().startswith("venv.") for kind in kinds)
 
 
-def _phrases(diff: KeyDiff) -> list[str]:
+def _phrases(diff: KeyDiff) -> list[Phrase]:
     """One phrase per meaning that changed, in key order, each with its components' values."""
     grouped: dict[Meaning, list[ComponentChange]] = {}
     # A component only one key has (the other is a prefix) says nothing about the entry.
     for change in (c for c in diff.changes if None not in (c.left, c.right)):
         grouped.setdefault(meaning(change.name, change.left, change.right), []).append(change)
-    phrases: list[str] = []
+    phrases: list[Phrase] = []
     for found, changes in grouped.items():
         if found.components == DEPENDENCY_COMPONENTS:
             prefix = "" if phrases else "same interpreter, "
-            phrases.append(f"{prefix}{found.change} ({_arrow(changes[0])})")
+            phrases.append((f"{prefix}{found.change} (", *_arrow(changes[0]), ")"))
         elif len(found.components) == 1:
-            phrases.append(f"{found.change} ({_arrow(changes[0])})")
+            phrases.append((f"{found.change} (", *_arrow(changes[0]), ")"))
         else:
-            what = ", ".join(f"{change.name} {_arrow(change)}" for change in changes)
-            phrases.append(f"{found.change} ({what})")
+            what = _joined([(f"{change.name} ", *_arrow(change)) for change in changes], ", ")
+            phrases.append((f"{found.change} (", *what, ")"))
     return phrases
 
 

@@ -9,8 +9,10 @@ on the most leading components (same platform, then interpreter, tool, kind, dep
 hit: it reads the runner's environment and the event payload, asks the API (one bounded lookup,
 see ``cache_entries``) and never raises for anything outside this process.
 
-Everything the API returns is untrusted: refs, keys and names reach the summary only through
-``github.markdown_code`` and the log only through ``github.log_text``.
+Everything the API returns is untrusted: refs, keys and names stay ``Untrusted`` in the
+report's phrases and reach the summary only through ``github.markdown_code`` and the log only
+through ``github.log_text``. The record step places the parts (why, nearest entries, notes) in
+the job's section (``summary.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Final
 
-from cache_python_deps import github
 from cache_python_deps.entries.client import (
     DEFAULT_TIMEOUT,
     CacheEntry,
@@ -42,6 +43,13 @@ from cache_python_deps.entries.key_format import (
     parse_key,
 )
 from cache_python_deps.errors import CachePythonDepsError
+from cache_python_deps.github import (
+    Phrase,
+    Untrusted,
+    human_size,
+    markdown_table,
+    phrase_text,
+)
 from cache_python_deps.keys import COMPONENT_NAMES, PLATFORM_COMPONENTS
 from cache_python_deps.safe_files import read_text_file
 
@@ -58,27 +66,6 @@ MAX_CHANGES_SHOWN: Final = 3
 # Event payloads are a few KiB to a few MiB (a push with many commits).
 MAX_EVENT_BYTES: Final = 8 * 1024 * 1024
 MAX_BRANCH_LENGTH: Final = 255
-SUMMARY_TITLE: Final = "### cache-python-deps: why no exact hit"
-
-
-class Untrusted(str):
-    """Text from outside (the API, the keys): each rendering escapes it for its sink."""
-
-    __slots__ = ()
-
-
-# A sentence: our own words, and untrusted values kept apart until rendered.
-Phrase = tuple[str, ...]
-
-
-def phrase_markdown(phrase: Phrase) -> str:
-    """A phrase for the job summary: every untrusted part a code span."""
-    return "".join(github.markdown_code(p) if isinstance(p, Untrusted) else p for p in phrase)
-
-
-def phrase_text(phrase: Phrase) -> str:
-    """One inert line: every part made visible and command-free."""
-    return github.log_text("".join(phrase))
 
 
 @dataclass(frozen=True)
@@ -118,16 +105,26 @@ class Comparison:
 
 @dataclass(frozen=True)
 class MissReport:
-    """What to show: one log line, a job-summary section, and a notice when storage is short.
+    """What to show: one log line, the parts of the job summary, a notice when storage is short.
 
-    All are escaped already: ``log_line``, ``notice`` and ``text_lines`` for the log or a
-    terminal, ``summary_markdown`` for the job summary.
+    ``log_line``, ``notice`` and ``text_lines`` are escaped already, for the log or a terminal;
+    ``why`` and ``notes`` are phrases and ``entries_markdown`` a Markdown table (or empty), for
+    the job summary.
     """
 
     log_line: str
-    summary_markdown: str
     notice: str | None
     text_lines: tuple[str, ...]
+    # The one sentence that says why there was no exact hit (``explained``), or why that is
+    # not known (the API's answer, or why it was not asked).
+    why: Phrase
+    explained: bool
+    entries_markdown: str
+    notes: tuple[Phrase, ...]
+    # The listing holds an entry with this very key (then the miss is not about the key).
+    exact_key_listed: bool = False
+    # The note on the repository's cache usage, one of ``notes`` (None when not looked up).
+    usage: Phrase | None = None
     # What the API answered (None when nothing was asked), deletions included.
     lookup: Lookup | None = None
 
@@ -162,19 +159,6 @@ def compare_entries(
         key=lambda c: (-c.shared, c.readable is not True, -c.entry.last_accessed_at.timestamp())
     )
     return comparisons, strangers
-
-
-def human_size(size: int) -> str:
-    """Bytes in decimal units, as GitHub shows cache sizes (``1.2 GB``)."""
-    if size < 1000:
-        return f"{size} B"
-    value = size / 1000
-    unit = "kB"
-    for larger in ("MB", "GB"):
-        if value < 1000:
-            break
-        value, unit = value / 1000, larger
-    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
 
 
 def human_age(age: timedelta) -> str:
@@ -373,7 +357,7 @@ def explain(
     if lookup.listing is None:
         return _problem_report(f"cache entries not looked up: {lookup.problem or 'no answer'}")
     comparisons, strangers = compare_entries(primary, lookup.listing.entries, scope, now)
-    headline = _headline(primary, comparisons, scope, matched_key)
+    why = headline = _headline(primary, comparisons, scope, matched_key)
     if matched_key and not any(
         isinstance(part, Untrusted) and part == matched_key for part in headline
     ):
@@ -395,6 +379,7 @@ def explain(
             )
         )
     notice = None
+    usage: Phrase | None = None
     if lookup.usage is not None:
         usage, near_limit = usage_phrase(lookup.usage, storage_limit)
         notes.append(usage)
@@ -405,14 +390,26 @@ def explain(
             )
     elif lookup.problem:
         notes.append((f"cache usage not looked up: {lookup.problem}",))
-    return _render(headline, _entry_rows(comparisons), notes, notice, primary_key)
+    exact_key_listed = bool(comparisons) and comparisons[0].shared == len(COMPONENT_NAMES)
+    return dataclasses.replace(
+        _render(headline, _entry_rows(comparisons), notes, notice),
+        why=why,
+        exact_key_listed=exact_key_listed,
+        usage=usage,
+    )
 
 
 def _problem_report(reason: str) -> MissReport:
-    return _render((reason,), [], [], None)
+    return dataclasses.replace(_render((reason,), [], [], None), explained=False)
 
 
-_HEADERS: Final = ("entry", "ref", "differs from this job's key in", "size", "last used")
+ENTRY_HEADERS: Final = (
+    "nearest entry",
+    "ref",
+    "differs from this job's key in",
+    "size",
+    "last used",
+)
 
 
 def _render(
@@ -420,28 +417,18 @@ def _render(
     rows: list[tuple[Phrase, ...]],
     notes: list[Phrase],
     notice: str | None,
-    primary_key: str | None = None,
 ) -> MissReport:
-    # Our own words always come first: a sentence in the summary starts with a capital.
-    sentence = (headline[0][:1].upper() + headline[0][1:], *headline[1:])
-    markdown = [SUMMARY_TITLE, "", phrase_markdown(sentence)]
-    if primary_key:
-        markdown += ["", phrase_markdown(("This job's key: ", Untrusted(primary_key)))]
     text = [f"why no exact hit: {phrase_text(headline)}"]
-    if rows:
-        markdown += ["", "| " + " | ".join(_HEADERS) + " |", "|" + " --- |" * len(_HEADERS)]
-        for row in rows:
-            markdown.append("| " + " | ".join(phrase_markdown(cell) for cell in row) + " |")
-            text.append("  " + " | ".join(phrase_text(cell) for cell in row))
-    if notes:
-        markdown.append("")
-        markdown += [f"- {phrase_markdown(note)}" for note in notes]
-        text += [phrase_text(note) for note in notes]
+    text += ["  " + " | ".join(phrase_text(cell) for cell in row) for row in rows]
+    text += [phrase_text(note) for note in notes]
     return MissReport(
         log_line=f"cache-python-deps: no exact hit: {phrase_text(headline)}",
-        summary_markdown="\n".join(markdown),
         notice=notice,
         text_lines=tuple(text),
+        why=headline,
+        explained=True,
+        entries_markdown=markdown_table(ENTRY_HEADERS, rows) if rows else "",
+        notes=tuple(notes),
     )
 
 

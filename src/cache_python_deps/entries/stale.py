@@ -48,21 +48,23 @@ from cache_python_deps.entries.client import (
 from cache_python_deps.entries.key_format import ParsedKey, parse_key
 from cache_python_deps.entries.miss_report import (
     NO_API_ACCESS,
-    Phrase,
     Scope,
-    Untrusted,
-    human_size,
-    phrase_markdown,
-    phrase_text,
     scope_from_environment,
     usage_phrase,
 )
 from cache_python_deps.errors import CachePythonDepsError
+from cache_python_deps.github import (
+    Phrase,
+    Untrusted,
+    human_size,
+    markdown_table,
+    phrase_markdown,
+    phrase_text,
+)
 
 MAX_DELETIONS_PER_RUN: Final = 20
 # Without the API's Date header, how far the runner's clock is assumed to be off at most.
 UNKNOWN_CLOCK_ALLOWANCE: Final = timedelta(minutes=5)
-SUMMARY_TITLE: Final = "#### Stale cache entries"
 DAMAGED_WHY: Final = ("damaged: this run's restore of it failed part way",)
 
 # How @actions/cache versions an entry: sha256 of its paths, the compression method, on Windows
@@ -373,19 +375,21 @@ def deletion_phrases(
     return notes, rows
 
 
-_HEADERS: Final = ("entry", "ref", "size", "why")
+DELETED_HEADERS: Final = ("deleted entry", "ref", "size", "why")
+# The first note of the job summary's deletions says what they are about.
+NOTES_LEAD: Final = "stale entries: "
 
 
-def deletion_summary(lookup: Lookup) -> str:
-    """The job summary's section on the entries this run deleted (escaped for Markdown)."""
+def deletion_markdown(lookup: Lookup) -> str:
+    """The job summary's part on the entries this run deleted: a table, then notes."""
     notes, rows = deletion_phrases(lookup)
-    markdown = [SUMMARY_TITLE, ""]
-    if rows:
-        markdown += ["| " + " | ".join(_HEADERS) + " |", "|" + " --- |" * len(_HEADERS)]
-        markdown += ["| " + " | ".join(phrase_markdown(c) for c in row) + " |" for row in rows]
-        markdown.append("")
-    markdown += [f"- {phrase_markdown(note)}" for note in notes]
-    return "\n".join(markdown)
+    blocks = [markdown_table(DELETED_HEADERS, rows)] if rows else []
+    return "\n\n".join([*blocks, _notes_markdown(notes)])
+
+
+def _notes_markdown(notes: Sequence[Phrase]) -> str:
+    led = [(NOTES_LEAD, *notes[0]), *notes[1:]] if notes else []
+    return "\n".join(f"- {phrase_markdown(note)}" for note in led)
 
 
 def deletion_text_lines(lookup: Lookup, *, dry_run: bool = False) -> list[str]:
@@ -396,9 +400,9 @@ def deletion_text_lines(lookup: Lookup, *, dry_run: bool = False) -> list[str]:
     return lines + [phrase_text(note) for note in notes]
 
 
-def no_deletion_summary(reason: str) -> str:
-    """The section when deleting was asked for but this run may not (one line, our words)."""
-    return f"{SUMMARY_TITLE}\n\n- not deleted: {reason}"
+def no_deletion_markdown(reason: str) -> str:
+    """The part when deleting was asked for but this run may not (one line, our words)."""
+    return _notes_markdown([(f"not deleted: {reason}",)])
 
 
 def find_deleted(lookup: Lookup | None, entry: CacheEntry) -> Deletion | None:

@@ -28,11 +28,13 @@ from cache_python_deps.home import home_directory
 from cache_python_deps.keys import CacheKind
 from cache_python_deps.policy import CachingDecision, UnstableAbiPolicy, decide_caching
 from cache_python_deps.reporting import (
+    failed_summary,
     github_outputs,
-    github_summary,
+    job_facts,
     skipped_outputs,
     skipped_summary,
 )
+from cache_python_deps.sources import Origin, Source
 from cache_python_deps.steps.runtime import (
     InputError,
     choice,
@@ -41,10 +43,11 @@ from cache_python_deps.steps.runtime import (
     python_input,
     run_step,
 )
+from cache_python_deps.summary import Status
 from cache_python_deps.tools import TOOL_NAMES
 
 # Outputs for the action's own later steps, not worth a log line.
-_INTERNAL_OUTPUTS = frozenset({"record", "action-python", "directory-before"})
+_INTERNAL_OUTPUTS = frozenset({"record", "action-python", "directory-before", "summary-facts"})
 
 
 def request_from_environment(environ: Mapping[str, str]) -> Request:
@@ -65,8 +68,9 @@ def request_from_environment(environ: Mapping[str, str]) -> Request:
 
 
 def main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None) -> int:
-    """The keys step: compute keys and the cache directory; write outputs and summary."""
-    return run_step(environ, stdout, _compute_and_report, _skip)
+    """The keys step: compute keys and the cache directory; write outputs, and the job summary
+    when the record step will not run (caching off, or a failure)."""
+    return run_step(environ, stdout, _compute_and_report, _skip, summarize=_summarize_failure)
 
 
 def _skip(step: StepIO, reason: str) -> None:
@@ -76,7 +80,16 @@ def _skip(step: StepIO, reason: str) -> None:
     # Written last, these outputs win over any a failed attempt may have written.
     with contextlib.suppress(github.OutputError):
         step.write_outputs(skipped_outputs(decision))
-    step.write_summary(skipped_summary(decision))
+
+
+def _summarize_failure(step: StepIO, message: str, fails: bool) -> None:
+    step.write_summary(failed_summary(Status.FAILED if fails else Status.SKIPPED, message))
+
+
+def _python_source(environ: Mapping[str, str]) -> Source:
+    """Where the interpreter came from: the python-path input, else ``python`` on PATH."""
+    given = environ.get("CPD_PYTHON", "").strip()
+    return Source(Origin.PYTHON_SETTING if given else Origin.PYTHON_ON_PATH)
 
 
 def _compute_and_report(step: StepIO) -> None:
@@ -104,7 +117,10 @@ def _compute_and_report(step: StepIO) -> None:
         step.annotate("notice", decision.reason, title="Caching skipped")
     elif decision.restore_only:
         step.annotate("notice", decision.reason, title="Restore only")
-    outputs = github_outputs(result, decision, record=_record_json(result, environ))
+    facts = job_facts(result, decision, _python_source(environ))
+    outputs = github_outputs(
+        result, decision, record=_record_json(result, environ), summary_facts=facts.to_json()
+    )
     # The later steps of this action start this same Python first (see action/run.sh).
     outputs["action-python"] = sys.executable
     # Before the restore: the record step tells from it what a failed restore left.
@@ -112,7 +128,8 @@ def _compute_and_report(step: StepIO) -> None:
     shown = {name: value for name, value in outputs.items() if name not in _INTERNAL_OUTPUTS}
     github.group(step.stdout, TITLE, [f"{name}: {value}" for name, value in shown.items()])
     step.write_outputs(outputs)
-    step.write_summary(github_summary(result, decision))
+    if not decision.enabled:  # else the record step writes this job's section, after the restore
+        step.write_summary(skipped_summary(result, decision, facts))
 
 
 def _now() -> str:

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TextIO
 
 from cache_python_deps import github
-from cache_python_deps.github import StepIO
+from cache_python_deps.github import Phrase, StepIO, Untrusted, human_size
 from cache_python_deps.home import home_directory
 from cache_python_deps.in_use import find_in_use, project_context
-from cache_python_deps.prune import describe_superseded, prune_cache
+from cache_python_deps.prune import PruneReport, describe_superseded, prune_cache
 from cache_python_deps.steps.runtime import (
     InputError,
     choice,
@@ -25,6 +25,7 @@ from cache_python_deps.steps.runtime import (
     python_input,
     run_step,
 )
+from cache_python_deps.summary import PRUNE_HEADING, Status, notes_list, section, status_line
 from cache_python_deps.tools import TOOL_NAMES, get_tool
 
 
@@ -34,6 +35,10 @@ def main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None)
     def warn(step: StepIO, message: str) -> None:
         step.annotate("warning", message, title="prune")
 
+    def summarize(step: StepIO, message: str, fails: bool) -> None:
+        status = Status.FAILED if fails else Status.NOT_PRUNED
+        step.write_summary(section(PRUNE_HEADING, status_line(status, (Untrusted(message),)), []))
+
     return run_step(
         environ,
         stdout,
@@ -42,6 +47,7 @@ def main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None)
         failed="cache not pruned",
         title="prune",
         error_prefix="cache not pruned: ",
+        summarize=summarize,
     )
 
 
@@ -65,7 +71,20 @@ def _prune(step: StepIO) -> None:
     step.print("::endgroup::")
     if report.superseded is not None:
         step.print(github.log_text(describe_superseded(report.superseded)))
-    shown = [f"pruned {tool} cache {github.markdown_code(report.directory)}: {totals}"]
+    step.write_summary(prune_summary(tool, report))
+
+
+def prune_summary(tool: str, report: PruneReport) -> str:
+    """The prune sub-action's section of the job summary: what went, in GitHub's size units."""
+    removed = len(report.removed_entries)
+    sentence: Phrase = (
+        f"the {tool} cache in ",
+        Untrusted(str(report.directory)),
+        f" went from {human_size(report.bytes_before)} to {human_size(report.bytes_after)} "
+        f"({removed} entr{'y' if removed == 1 else 'ies'} removed)",
+    )
+    notes: list[Phrase] = []
     if report.superseded is not None:
-        shown.append(describe_superseded(report.superseded, github.markdown_code))
-    step.write_summary("### cache-python-deps prune\n\n" + "\n\n".join(shown))
+        # Its untrusted values are code spans already: one part, our words around them.
+        notes.append((describe_superseded(report.superseded, github.markdown_code),))
+    return section(PRUNE_HEADING, status_line(Status.PRUNED, sentence), [notes_list(notes)])

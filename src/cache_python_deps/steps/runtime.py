@@ -24,6 +24,8 @@ from cache_python_deps.github import StepIO
 # The spellings a true/false input may take, case ignored (run.sh's fail-on-error the same).
 TRUE_WORDS: Final = ("true", "1", "yes", "on")
 FALSE_WORDS: Final = ("false", "0", "no", "off", "")
+# What a step's failure means when fail-on-error is off (the warning's first words).
+SKIPPED: Final = "caching skipped"
 
 
 class InputError(CachePythonDepsError):
@@ -77,14 +79,17 @@ def run_step(
     body: Callable[[StepIO], None],
     on_failure: Callable[[StepIO, str], None],
     *,
-    failed: str = "caching skipped",
+    failed: str = SKIPPED,
     title: str = github.TITLE,
     error_prefix: str = "",
+    summarize: Callable[[StepIO, str, bool], None] | None = None,
 ) -> int:
     """Run one step's body; any failure is one line, and fail-on-error decides the status.
 
     Without fail-on-error, ``on_failure`` gets ``"<failed>: <message>"`` and the step succeeds;
     with it, the message (after ``error_prefix``) is an error annotation and the step fails.
+    Either way ``summarize`` (if given) gets the message and whether the step fails, for the
+    job summary.
     """
     step = StepIO.from_environment(os.environ if environ is None else environ, stdout or sys.stdout)
     try:
@@ -92,10 +97,14 @@ def run_step(
         body(step)
     except Exception as error:  # a cache problem must not break the build
         message = one_line(error)
-        if _fails_on_error(step.environ):
+        fails = _fails_on_error(step.environ)
+        if fails:
             step.annotate("error", error_prefix + message, title=title)
-            return 1
-        on_failure(step, f"{failed}: {message}")
+        else:
+            on_failure(step, f"{failed}: {message}")
+        if summarize is not None:
+            summarize(step, message, fails)
+        return 1 if fails else 0
     return 0
 
 
