@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from cache_python_deps.cli import main as cli_main
 from cache_python_deps.safe_files import MAX_CONFIG_BYTES
 from cache_python_deps.steps.keys import main as action_main
+from cache_python_deps.steps.record import main as record_main
 from cache_python_deps.tools import TOOL_NAMES, releases
 from cache_python_deps.tools._platformdirs import version_tuple
 from cache_python_deps.tools.base import CacheContext
@@ -27,6 +28,7 @@ from cache_python_deps.tools.releases import (
     is_newer_line,
     rules_notice,
 )
+from tests.test_github_mode import parse_outputs
 from tests.toolsenv import REQUIREMENTS, tool_releases
 
 # -- a tool installed as pip, pipx and uv tool install them, without running it ---------------
@@ -268,8 +270,22 @@ def test_job_summary_says_a_newer_release(tmp_path: Path, version: str, said: bo
         "PATH": f"{bin_directory}{os.pathsep}/usr/bin{os.pathsep}/bin",
     }
     assert action_main(environ, io.StringIO()) == 0
+    keys = parse_outputs(output.read_text())
+    assert keys["cache-enabled"] == "true"
+    # The record step, after the restore (a miss here), writes the job's summary section.
+    output.write_text("")
+    record_environ = {
+        **environ,
+        "CPD_CACHE_DIRECTORY_PATH": keys["cache-directory-path"],
+        "CPD_RECORD": keys["record"],
+        "CPD_SUMMARY_FACTS": keys["summary-facts"],
+        "CPD_SAVE": keys["save-cache"],
+        "CPD_CACHE_HIT": "",
+        "GITHUB_API_URL": "http://127.0.0.1:9",  # nothing answers: one quiet line
+    }
+    assert record_main(record_environ, io.StringIO()) == 0
     text = summary.read_text()
-    assert "Caching enabled" in text
+    assert ("| tool rules |" in text) is said
     line = f"rules checked up to poetry {CHECKED['poetry']}; this is poetry {version}"
     assert (line in text) is said
 
