@@ -17,6 +17,10 @@ wheel tags themselves).
 Only now is it known what the restore did, so this step writes the job summary's section for
 this use of the action (``summary.py``): the status first, then this job's key (from the keys
 step's ``summary-facts``, checked), the restored entry, the nearest entries and deletions.
+
+An exact hit, the usual warm job, imports neither the REST client and its reports
+(``entries.miss_report``, ``entries.stale``) nor the remover: those imports sit in the functions
+that need them, off that measured path (benchmarks/action_main_step.py).
 """
 
 from __future__ import annotations
@@ -93,7 +97,7 @@ def describe_differences(restored: Record, this_job: Record) -> Phrase:
 
 def _remove_virtualenv(directory: Path) -> None:
     """Empty and remove a restored virtualenv, never following a link out of it."""
-    from cache_python_deps.removal import ROOT, open_cache_tree  # noqa: PLC0415 - rare
+    from cache_python_deps.removal import ROOT, open_cache_tree  # noqa: PLC0415 - see above
 
     with open_cache_tree(directory) as tree:
         tree.remove_children(ROOT)
@@ -350,8 +354,8 @@ def _explain_miss(
 ) -> None:
     """One bounded lookup of the repository's entries: why no exact hit; after a failed restore,
     which entry failed (deleted with delete-stale-entries), in ``parts.failed_restore``."""
-    from cache_python_deps.entries import stale as stale_entries  # noqa: PLC0415
-    from cache_python_deps.entries.miss_report import explain_without_exact_hit  # noqa: PLC0415
+    from cache_python_deps.entries import stale as stale_entries  # noqa: PLC0415 - see above
+    from cache_python_deps.entries.miss_report import explain_without_exact_hit  # noqa: PLC0415 - see above
 
     environ = step.environ
     delete_stale = flag(environ, "CPD_DELETE_STALE_ENTRIES")
@@ -378,7 +382,7 @@ def _explain_miss(
 
 def _delete_superseded(step: StepIO, this_job: Record, parts: SummaryParts) -> None:
     """After an exact hit, with delete-stale-entries: the entries it supersedes go."""
-    from cache_python_deps.entries import stale as stale_entries  # noqa: PLC0415 - only when asked for
+    from cache_python_deps.entries import stale as stale_entries  # noqa: PLC0415 - see above
 
     if _may_save(step.environ):
         _report_deletions(step, stale_entries.delete_superseded(step.environ, this_job.key), parts)
@@ -390,7 +394,7 @@ def _delete_superseded(step: StepIO, this_job: Record, parts: SummaryParts) -> N
 
 def _report_deletions(step: StepIO, lookup: Lookup, parts: SummaryParts) -> None:
     """The deletions in the log (one inert line each) and in the job summary."""
-    from cache_python_deps.entries import stale as stale_entries  # noqa: PLC0415
+    from cache_python_deps.entries import stale as stale_entries  # noqa: PLC0415 - see above
 
     for line in stale_entries.deletion_text_lines(lookup):
         step.print(f"cache-python-deps: {line}")
@@ -407,7 +411,7 @@ def failed_restore_warning(
 ) -> Phrase:
     """The one warning after a failed restore: what it left, and what became of the entry.
     Its first part is ``FAILED_RESTORE``; the job summary's status line says the rest."""
-    from cache_python_deps.entries import stale as stale_entries  # noqa: PLC0415
+    from cache_python_deps.entries import stale as stale_entries  # noqa: PLC0415 - see above
 
     where = Untrusted(str(leftover.directory))
     count = f"{leftover.files} file{'' if leftover.files == 1 else 's'}"
