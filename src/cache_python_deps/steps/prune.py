@@ -17,14 +17,7 @@ from cache_python_deps.github import Phrase, StepIO, Untrusted, human_size
 from cache_python_deps.home import home_directory
 from cache_python_deps.in_use import find_in_use, project_context
 from cache_python_deps.prune import PruneReport, describe_superseded, prune_cache
-from cache_python_deps.steps.runtime import (
-    InputError,
-    choice,
-    flag,
-    project_directory,
-    python_input,
-    run_step,
-)
+from cache_python_deps.steps import runtime
 from cache_python_deps.summary import PRUNE_HEADING, Status, notes_list, section, status_line
 from cache_python_deps.tools import TOOL_NAMES, get_tool
 
@@ -39,7 +32,7 @@ def main(environ: Mapping[str, str] | None = None, stdout: TextIO | None = None)
         status = Status.FAILED if fails else Status.NOT_PRUNED
         step.write_summary(section(PRUNE_HEADING, status_line(status, (Untrusted(message),)), []))
 
-    return run_step(
+    return runtime.run_step(
         environ,
         stdout,
         _prune,
@@ -55,13 +48,15 @@ def _prune(step: StepIO) -> None:
     environ = step.environ
     directory = environ.get("CPD_CACHE_DIRECTORY_PATH", "").strip()
     if not directory:
-        raise InputError("input cache-directory-path is empty: pass the main step's output")
-    tool = choice(environ, "CPD_TOOL", TOOL_NAMES, "pip")
-    stable = flag(environ, "CPD_IS_STABLE_ABI", default=True)
+        raise runtime.InputError("input cache-directory-path is empty: pass the main step's output")
+    tool = runtime.choice(environ, "CPD_TOOL", TOOL_NAMES, "pip")
+    stable = runtime.flag(environ, "CPD_IS_STABLE_ABI", default=True)
     in_use = None
     if stable:
-        context = project_context(project_directory(environ), environ, home_directory(environ))
-        in_use = find_in_use(get_tool(tool), context, python_input(environ))
+        context = project_context(
+            runtime.project_directory(environ), environ, home_directory(environ)
+        )
+        in_use = find_in_use(get_tool(tool), context, runtime.python_input(environ))
     report = prune_cache(tool, Path(directory), unstable_abi=not stable, in_use=in_use)
     totals = f"{report.bytes_before} bytes before, {report.bytes_after} bytes after"
     message = f"pruned {tool} cache {report.directory}: {totals}"
