@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cache_python_deps import file_names, probe
+from cache_python_deps import file_names
 from cache_python_deps.errors import ProbeError
 
 PROBE_SCRIPT = Path(__file__).with_name("probe.py")
@@ -310,6 +310,9 @@ def probe_in_process() -> InterpreterInfo:
     every real interpreter); skipping the JSON round trip and the imports of the child-process
     path keeps this path, the usual one, fast.
     """
+
+    # Importing the probe stays off the paths that only read an identity (the record step).
+    from cache_python_deps import probe  # noqa: PLC0415
 
     try:
         # The probe is untyped: it runs on Python 2.7 too.

@@ -354,12 +354,15 @@ def _explain_miss(
 ) -> None:
     """One bounded lookup of the repository's entries: why no exact hit; after a failed restore,
     which entry failed (deleted with delete-stale-entries), in ``parts.failed_restore``."""
-    from cache_python_deps.entries import stale as stale_entries  # noqa: PLC0415 - see above
     from cache_python_deps.entries.miss_report import explain_without_exact_hit  # noqa: PLC0415 - see above
 
     environ = step.environ
     delete_stale = flag(environ, "CPD_DELETE_STALE_ENTRIES")
-    rule = stale_entries.damaged_entry_rule(environ, this_job.key, this_job.saved_by.time)
+    rule: DamagedEntryRule | None = None
+    if leftover is not None:  # only a failed restore has a damaged entry to look for
+        from cache_python_deps.entries import stale as stale_entries  # noqa: PLC0415 - see above
+
+        rule = stale_entries.damaged_entry_rule(environ, this_job.key, this_job.saved_by.time)
     deleting = leftover is not None and delete_stale and _may_save(environ)
     report = explain_without_exact_hit(
         environ,

@@ -32,7 +32,6 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from cache_python_deps.tools import _installed
 from cache_python_deps.tools._platformdirs import version_tuple
 from cache_python_deps.tools.base import CacheContext
 
@@ -75,6 +74,9 @@ def installed_version(context: CacheContext, tool: str) -> str | None:
     if tool == "pip":
         found = context.pip_version
     else:
+        # Finding a tool's script and its distribution stays off pip's keys step (measured).
+        from cache_python_deps.tools import _installed  # noqa: PLC0415
+
         found = _installed.distribution_version(context, tool, tool)
     return found if found is not None and _RELEASE_TEXT.fullmatch(found) else None
 
