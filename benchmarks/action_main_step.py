@@ -318,9 +318,8 @@ def report(samples: Sequence[Sample], runs: int, warmup: int, python: str) -> fl
     return ratio
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark and print the figures."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+def add_action_options(parser: argparse.ArgumentParser) -> None:
+    """The options naming the actions a benchmark runs: the original, and actions/cache."""
     parser.add_argument(
         "--original-action",
         type=Path,
@@ -330,9 +329,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--cache-action",
         type=Path,
-        help="a checkout of the real actions/cache to use for both actions (default: the local"
-        " stand-in)",
+        help="a checkout of the real actions/cache (its bundled dist/), for every cache step of"
+        " both actions (default: the local stand-in, on the same @actions/cache)",
     )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    add_action_options(parser)
     parser.add_argument("--runs", type=int, default=10, help="runs of each action (default 10)")
     parser.add_argument("--warmup", type=int, default=1, help="uncounted pairs first (default 1)")
     parser.add_argument(

@@ -85,6 +85,7 @@ from tests.e2e.act_harness import (  # noqa: E402
 )
 
 from benchmarks.action_main_step import (  # noqa: E402
+    add_action_options,
     cache_action_references,
     parse_go_duration,
     real_python,
@@ -728,18 +729,7 @@ def header_lines(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument(
-        "--original-action",
-        type=Path,
-        required=True,
-        help="a folder holding the original action (re-actors/cache-python-deps release/v1)",
-    )
-    parser.add_argument(
-        "--cache-action",
-        type=Path,
-        help="a checkout of the real actions/cache (its bundled dist/), for every cache step"
-        " (default: the local stand-in, on the same @actions/cache)",
-    )
+    add_action_options(parser)
     parser.add_argument(
         "--action-tree",
         type=Path,
