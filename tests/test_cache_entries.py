@@ -124,7 +124,6 @@ def test_the_usage_is_read(server: GitHubApiServer) -> None:
     assert lookup.usage is not None
     assert lookup.usage.active_caches_count == 4
     assert lookup.usage.active_caches_size_in_bytes == sum(e["size_in_bytes"] for e in entries(4))
-    assert lookup.usage.full_name == DEFAULT_REPOSITORY
 
 
 @pytest.mark.parametrize(

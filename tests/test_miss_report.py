@@ -73,7 +73,6 @@ def entry(
 
 def lookup(*entries: CacheEntry, used: int | None = None, total: int | None = None) -> Lookup:
     usage = CacheUsage(
-        full_name=DEFAULT_REPOSITORY,
         active_caches_size_in_bytes=sum(e.size_in_bytes for e in entries) if used is None else used,
         active_caches_count=len(entries),
     )

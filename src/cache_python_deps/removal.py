@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path, PurePosixPath
-from typing import Final, NoReturn, Protocol
+from typing import Final, NoReturn
 
 from cache_python_deps.errors import PruneFailedError, PruneRefusedError
 from cache_python_deps.safe_files import OPEN_FLAGS
@@ -177,35 +177,61 @@ class _FileSystem:
     mount_points: frozenset[str] = frozenset()  # path mode only (Linux hosts in tests)
 
 
-class _Directory(Protocol):
-    """An opened directory of the cache: every operation is relative to it."""
+class _Directory:
+    """An opened directory of the cache: every operation is relative to it.
+
+    Two kinds: held by a descriptor (POSIX, ``dir_fd``) or named by a path (Windows). What they
+    share is here: the cache root's file system (entering another is refused), the listing and
+    the bounded read of a regular file; the rest each kind does its own way.
+    """
+
+    def __init__(self, handle: int | Path, file_system: _FileSystem) -> None:
+        self._handle = handle  # what ``os.scandir`` lists: the descriptor or the path
+        self._file_system = file_system
 
     def scan(self) -> list[tuple[str, os.stat_result]]:
         """Names and ``lstat`` results of the entries."""
-
-    def lstat(self, name: str) -> os.stat_result | None:
-        """The entry's ``lstat``, or None when it is gone."""
-
-    def open_child(self, name: str) -> _Directory | None:
-        """The entry opened as a directory; None when it is not a real directory (any more)."""
-
-    def unlink(self, name: str, *, doomed: bool) -> None:
-        """Remove a non-directory entry (a symlink itself, never its target)."""
-
-    def rmdir(self, name: str) -> None:
-        """Remove an empty directory entry."""
-
-    def make_writable(self) -> None:
-        """Let entries be removed from this directory (it is about to be deleted itself)."""
-
-    def readlink(self, name: str) -> str:
-        """A symlink's target text."""
+        with os.scandir(self._handle) as listing:
+            return [(entry.name, entry.stat(follow_symlinks=False)) for entry in listing]
 
     def read_regular(self, name: str, limit: int) -> bytes | None:
         """A regular file's bytes (at most ``limit``); None for anything else."""
+        before = self.lstat(name)
+        if before is None or _kind(before) is not EntryKind.FILE or before.st_size > limit:
+            return None
+        return _read_opened(self._open_file(name), limit)
+
+    def lstat(self, name: str) -> os.stat_result | None:
+        """The entry's ``lstat``, or None when it is gone."""
+        raise NotImplementedError
+
+    def _open_file(self, name: str) -> int:
+        """A descriptor of the entry opened for reading, never through a symlink."""
+        raise NotImplementedError
+
+    def open_child(self, name: str) -> _Directory | None:
+        """The entry opened as a directory; None when it is not a real directory (any more)."""
+        raise NotImplementedError
+
+    def unlink(self, name: str, *, doomed: bool) -> None:
+        """Remove a non-directory entry (a symlink itself, never its target)."""
+        raise NotImplementedError
+
+    def rmdir(self, name: str) -> None:
+        """Remove an empty directory entry."""
+        raise NotImplementedError
+
+    def make_writable(self) -> None:
+        """Let entries be removed from this directory (it is about to be deleted itself)."""
+        raise NotImplementedError
+
+    def readlink(self, name: str) -> str:
+        """A symlink's target text."""
+        raise NotImplementedError
 
     def close(self) -> None:
         """Release the directory."""
+        raise NotImplementedError
 
 
 def _read_opened(descriptor: int, limit: int) -> bytes | None:
@@ -222,22 +248,20 @@ def _other_file_system(name: str) -> NoReturn:
     raise OSError(errno.EXDEV, message)
 
 
-class _DescriptorDirectory:
+class _DescriptorDirectory(_Directory):
     """A directory held by an open descriptor (POSIX with ``dir_fd``)."""
 
-    def __init__(self, descriptor: int, file_system: _FileSystem) -> None:
-        self._fd = descriptor
-        self._file_system = file_system
+    _handle: int
+
+    @property
+    def _fd(self) -> int:
+        return self._handle
 
     @classmethod
     def open_root(cls, path: Path) -> _DescriptorDirectory:
         descriptor = os.open(path, _DIRECTORY_FLAGS)
         file_system = _FileSystem(os.fstat(descriptor).st_dev, _mount_id(descriptor))
         return cls(descriptor, file_system)
-
-    def scan(self) -> list[tuple[str, os.stat_result]]:
-        with os.scandir(self._fd) as listing:
-            return [(entry.name, entry.stat(follow_symlinks=False)) for entry in listing]
 
     def lstat(self, name: str) -> os.stat_result | None:
         try:
@@ -281,23 +305,21 @@ class _DescriptorDirectory:
     def readlink(self, name: str) -> str:
         return os.readlink(name, dir_fd=self._fd)
 
-    def read_regular(self, name: str, limit: int) -> bytes | None:
-        before = self.lstat(name)
-        if before is None or _kind(before) is not EntryKind.FILE or before.st_size > limit:
-            return None
-        descriptor = os.open(name, OPEN_FLAGS | _NOFOLLOW, dir_fd=self._fd)
-        return _read_opened(descriptor, limit)
+    def _open_file(self, name: str) -> int:
+        return os.open(name, OPEN_FLAGS | _NOFOLLOW, dir_fd=self._fd)
 
     def close(self) -> None:
         os.close(self._fd)
 
 
-class _PathDirectory:
+class _PathDirectory(_Directory):
     """A directory named by its path: the fallback where ``dir_fd`` is missing (Windows)."""
 
-    def __init__(self, path: Path, file_system: _FileSystem) -> None:
-        self._path = path
-        self._file_system = file_system
+    _handle: Path
+
+    @property
+    def _path(self) -> Path:
+        return self._handle
 
     @classmethod
     def open_root(cls, path: Path) -> _PathDirectory:
@@ -308,10 +330,6 @@ class _PathDirectory:
             raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path))
         points = frozenset(os.path.normcase(point) for point in mount_points())
         return cls(path, _FileSystem(info.st_dev, mount_points=points))
-
-    def scan(self) -> list[tuple[str, os.stat_result]]:
-        with os.scandir(self._path) as listing:
-            return [(entry.name, entry.stat(follow_symlinks=False)) for entry in listing]
 
     def lstat(self, name: str) -> os.stat_result | None:
         try:
@@ -359,12 +377,8 @@ class _PathDirectory:
     def readlink(self, name: str) -> str:
         return str((self._path / name).readlink())
 
-    def read_regular(self, name: str, limit: int) -> bytes | None:
-        before = self.lstat(name)
-        if before is None or _kind(before) is not EntryKind.FILE or before.st_size > limit:
-            return None
-        descriptor = os.open(self._path / name, OPEN_FLAGS | _NOFOLLOW)
-        return _read_opened(descriptor, limit)
+    def _open_file(self, name: str) -> int:
+        return os.open(self._path / name, OPEN_FLAGS | _NOFOLLOW)
 
     def close(self) -> None:
         return

@@ -51,7 +51,6 @@ MAX_RESPONSE_BYTES: Final = 1024 * 1024
 MAX_KEY_LENGTH: Final = 512
 MAX_REF_LENGTH: Final = 1024
 MAX_VERSION_LENGTH: Final = 256
-MAX_FULL_NAME_LENGTH: Final = 256
 
 _REPOSITORY: Final = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
 _RFC3339: Final = re.compile(
@@ -80,7 +79,6 @@ class CacheEntry:
 class CacheUsage:
     """The repository's cache use: the sum of its active entries' sizes, and their number."""
 
-    full_name: str
     active_caches_size_in_bytes: int
     active_caches_count: int
 
@@ -251,7 +249,6 @@ def parse_usage(data: object) -> CacheUsage:
     if not isinstance(data, dict):
         raise ValueError("the answer is not an object")
     return CacheUsage(
-        full_name=_bounded_text(data, "full_name", MAX_FULL_NAME_LENGTH),
         active_caches_size_in_bytes=_count(data, "active_caches_size_in_bytes"),
         active_caches_count=_count(data, "active_caches_count"),
     )
