@@ -4,7 +4,6 @@ in test_cache_path_macos.py and test_cache_path_windows.py."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -141,7 +140,7 @@ def test_linux_names_keep_their_case(path: str) -> None:
 )
 def test_the_case_switch_makes_any_os_compare_names_caselessly(path: str, problem: str) -> None:
     # A case-folding directory on Linux (ext4's casefold) is what a macOS or Windows disk is.
-    found = path_problem(path, dataclasses.replace(RUNNER, case_insensitive=True))
+    found = path_problem(path, RUNNER._replace(case_insensitive=True))
     assert found is not None and problem in found
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from cache_python_deps.identity import Stability, derive_identity
@@ -191,7 +189,7 @@ def test_a_graalpy_development_build_is_unstable() -> None:
 @pytest.mark.parametrize("level", ["dev", "snapshot", "release", "rc"])
 def test_an_unknown_releaselevel_spelling_is_accepted_and_unstable(level: str) -> None:
     info, _ = load_recorded_probe("pypy-7.3.17-3.10-linux-x86_64")
-    odd = replace(
-        info, implementation_version=replace(info.implementation_version, releaselevel=level)
+    odd = info._replace(
+        implementation_version=info.implementation_version._replace(releaselevel=level)
     )
     assert derive_identity(odd).stability is Stability.UNSTABLE

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from cache_python_deps.errors import DependencyHashError
@@ -60,7 +58,7 @@ def test_interpreter_prefix_is_the_restore_key_safe_for_restore_keys() -> None:
 def test_a_stable_prefix_never_matches_a_pre_release_key_of_the_same_minor() -> None:
     info, _ = load_recorded_probe("cpython-3.14.0a2-linux-x86_64")
     final = VersionInfo(3, 14, 0, "final", 0)
-    released = replace(info, version_info=final, implementation_version=final)
+    released = info._replace(version_info=final, implementation_version=final)
     stable = compose_keys(
         derive_identity(released),
         tool_name="pip",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -99,8 +98,7 @@ def interpreters(draw: st.DrawFn) -> InterpreterInfo:
     implementation = draw(st.sampled_from(["cpython", "pypy"]))
     own_version = version if implementation == "cpython" else VersionInfo(7, 3, 17, "final", 0)
     build = draw(st.sampled_from(["", "+"]))
-    return replace(
-        _BASE_INFO,
+    return _BASE_INFO._replace(
         implementation_name=implementation,
         implementation_version=own_version,
         version_info=version,

@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 # Runs inside the real interpreter: its facts both ways, as JSON.
 _COMPARE = """
-import dataclasses, json, sys
+import json, sys
 sys.path.insert(0, sys.argv[1])
 from cache_python_deps import interpreter
 prefix = sys.prefix
@@ -26,7 +26,11 @@ assert sys.prefix == prefix, "the probe left sys.prefix changed"
 assert interpreter.is_running_interpreter(interpreter.resolve_interpreter(sys.executable))
 interpreter.is_running_interpreter = lambda executable: False
 child = interpreter.probe_interpreter(sys.executable)
-print(json.dumps([dataclasses.asdict(in_process), dataclasses.asdict(child)]))
+def plain(value):
+    if hasattr(value, "_asdict"):
+        return {name: plain(field) for name, field in value._asdict().items()}
+    return [plain(item) for item in value] if isinstance(value, tuple) else value
+print(json.dumps([plain(in_process), plain(child)]))
 """
 
 RUNS_THIS_PACKAGE = (

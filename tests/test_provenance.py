@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +163,7 @@ def test_a_virtualenv_that_does_not_exist_yet_is_not_created(tmp_path: Path) -> 
 
 
 def test_the_record_is_small_and_ascii() -> None:
-    text = to_json(replace(make_record(), interpreter="/opt/pyth\u00f6n/bin/python3"))
+    text = to_json(make_record()._replace(interpreter="/opt/pyth\u00f6n/bin/python3"))
     assert text.isascii()
     assert len(text.encode()) < 4096
 

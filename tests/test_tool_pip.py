@@ -1166,7 +1166,7 @@ def test_an_interpreter_without_pip_is_refused_with_the_reason(tmp_path: Path) -
     with pytest.raises(CacheDirectoryError) as raised:
         locate(request)
     assert "has no pip" in str(raised.value) and "\n" not in str(raised.value)
-    with_pip = Request(**{**request.__dict__, "python": sys.executable})
+    with_pip = request._replace(python=sys.executable)
     assert locate(with_pip).cache_directory == tmp_path / "cache"
 
 

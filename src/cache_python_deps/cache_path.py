@@ -42,9 +42,8 @@ import os
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from cache_python_deps import file_names
 from cache_python_deps.errors import UnsafeCachePathError
@@ -116,8 +115,7 @@ _WINDOWS_SYSTEM_TREES: Final = (
 _WINDOWS_SYSTEM_DIRECTORIES: Final = (("Users",), ("Users", "Public"))
 
 
-@dataclass(frozen=True)
-class _HomePlaces:
+class _HomePlaces(NamedTuple):
     """Places under a home directory: ``trees`` nothing may be cached in (secrets, what runs at
     login), ``whole`` directories that only a tool's own directory below them may be."""
 
@@ -189,19 +187,18 @@ _NETWORK_PATH: Final = (
 )
 
 
-@dataclass(frozen=True)
-class PathFacts:
+class PathFacts(NamedTuple):
     """What the validator compares a path with: facts about the machine, in its own flavour.
 
     The OS family defaults to this system's, and with it how names compare (``case_insensitive``
     None: as the family's default file systems do); tests pass another OS's facts in.
     """
 
-    os_family: OSFamily = field(default_factory=file_names.host_os_family)
+    os_family: OSFamily = file_names.host_os_family()  # the process's: fixed while it runs
     homes: tuple[str, ...] = ()
     workspace: str | None = None
     # Other trees that must not be cached or restored into (tool cache, the action itself).
-    protected: tuple[str, ...] = field(default_factory=tuple)
+    protected: tuple[str, ...] = ()
     case_insensitive: bool | None = None
 
     @property

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cache_python_deps.errors import DependencyHashError, UnreadableFileError
 from cache_python_deps.safe_files import MAX_DEPENDENCY_FILE_BYTES, read_regular_file
 
 
-@dataclass(frozen=True)
-class DependencyFiles:
+class DependencyFiles(NamedTuple):
     """The files hashed and their combined digest (None when no file matched)."""
 
     directory: Path

@@ -20,8 +20,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
 __all__ = [
     "InUse",
@@ -106,8 +105,7 @@ def canonical_version(text: str) -> str | None:
     return "".join(parts)
 
 
-@dataclass(frozen=True)
-class WheelName:
+class WheelName(NamedTuple):
     """The distribution a wheel file holds, as its file name says."""
 
     name: str  # canonical (PEP 503)
@@ -134,8 +132,7 @@ def parse_wheel_filename(filename: str) -> WheelName | None:
     return WheelName(canonical_name(name), version)
 
 
-@dataclass(frozen=True)
-class InUse:
+class InUse(NamedTuple):
     """The distributions the dependencies in use name, each with every version it is named at."""
 
     # What named them, in our words ("uv.lock", "the environment of"), and where: a path, shown
@@ -145,11 +142,10 @@ class InUse:
     # Canonical name -> canonical versions it is named at.
     versions: Mapping[str, frozenset[str]]
     # Canonical names named at least once at a version that could not be read.
-    unknown_versions: frozenset[str] = field(default_factory=frozenset)
+    unknown_versions: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class NotRead:
+class NotRead(NamedTuple):
     """Nothing says what is in use: every built wheel is kept, for this one-line reason.
 
     The reason names paths and quotes files: escape it for each sink.

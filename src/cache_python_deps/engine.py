@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cache_python_deps.cache_path import (
     PathFacts,
@@ -30,8 +30,7 @@ from cache_python_deps.tools.releases import rules_notice
 DEFAULT_VENV_DIRECTORY = ".venv"
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """What the caller asked for; every field has a CLI option and an environment variable."""
 
     python: str
@@ -44,8 +43,7 @@ class Request:
     home: Path
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     """Everything computed, with where the inputs came from."""
 
     interpreter: InterpreterInfo
@@ -63,8 +61,7 @@ class Result:
     rules_notice: str | None = None
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """The interpreter probed, the tool chosen and the directory found for a request."""
 
     interpreter: InterpreterInfo

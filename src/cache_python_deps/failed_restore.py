@@ -23,8 +23,8 @@ from __future__ import annotations
 import enum
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cache_python_deps.errors import CachePythonDepsError
 
@@ -77,8 +77,7 @@ def left_by_failed_restore(before: DirectoryState, after: DirectoryState, cache_
     )
 
 
-@dataclass(frozen=True)
-class Leftover:
+class Leftover(NamedTuple):
     """What a failed restore left, and what became of it."""
 
     directory: Path

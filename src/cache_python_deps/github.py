@@ -28,9 +28,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, TextIO
+from typing import Final, NamedTuple, TextIO
 
 from cache_python_deps.errors import CachePythonDepsError
 
@@ -216,8 +215,7 @@ def group(stream: TextIO, title: str, lines: Iterable[str]) -> None:
     stream.write("::endgroup::\n")
 
 
-@dataclass
-class StepIO:
+class StepIO(NamedTuple):
     """The runner files and variables one step gets, and where it prints."""
 
     environ: Mapping[str, str]

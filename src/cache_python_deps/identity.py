@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cache_python_deps.interpreter import InterpreterInfo
 
@@ -29,8 +29,7 @@ class Stability(enum.Enum):
         return self is not Stability.UNSTABLE
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     """What makes binary artifacts built by one interpreter usable by another."""
 
     os_family: str

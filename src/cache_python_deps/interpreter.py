@@ -9,9 +9,8 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cache_python_deps import file_names
 from cache_python_deps.errors import ProbeError
@@ -34,8 +33,7 @@ MAX_RELEASELEVEL_LENGTH = 32
 MAX_LISTED_PATHS = 64
 
 
-@dataclass(frozen=True)
-class VersionInfo:
+class VersionInfo(NamedTuple):
     """A ``sys.version_info``-like 5-tuple."""
 
     major: int
@@ -55,8 +53,7 @@ class VersionInfo:
         return f"{base}.{self.releaselevel}{self.serial}"
 
 
-@dataclass(frozen=True)
-class PipSearchEntry:
+class PipSearchEntry(NamedTuple):
     """One directory ``python -m pip`` searches for pip, as the probe found it.
 
     ``group``: ``venv`` (the virtualenv's site-packages), ``user`` (the user site) or ``base``
@@ -71,8 +68,7 @@ class PipSearchEntry:
     version: str | None
 
 
-@dataclass(frozen=True)
-class InterpreterInfo:
+class InterpreterInfo(NamedTuple):
     """Everything the probe reports about one interpreter install."""
 
     implementation_name: str

@@ -27,8 +27,7 @@ import enum
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from cache_python_deps.errors import DependencyHashError
 from cache_python_deps.identity import Identity, normalize
@@ -70,8 +69,7 @@ class CacheKind(enum.Enum):
     VENV = "venv"
 
 
-@dataclass(frozen=True)
-class KeyComponent:
+class KeyComponent(NamedTuple):
     """One field of a key, with where its value came from (``--explain``, the job summary)."""
 
     name: str
@@ -79,8 +77,7 @@ class KeyComponent:
     source: Source
 
 
-@dataclass(frozen=True)
-class CacheKeys:
+class CacheKeys(NamedTuple):
     """The primary key, its restore keys, and the original action's named partial keys."""
 
     primary: str

@@ -28,16 +28,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from cache_python_deps.interpreter import PipSearchEntry
 
 PipState = Literal["found", "absent", "unknown"]
 
 
-@dataclass(frozen=True)
-class ProcessIds:
+class ProcessIds(NamedTuple):
     """The real and effective user and group ids of the process that runs pip (None: no such
     ids, as on Windows)."""
 
@@ -54,8 +52,7 @@ class ProcessIds:
         return cls(os.getuid(), os.geteuid(), os.getgid(), os.getegid())
 
 
-@dataclass(frozen=True)
-class PipLocation:
+class PipLocation(NamedTuple):
     """The pip ``python -m pip`` imports in the job, as far as it can be told."""
 
     state: PipState

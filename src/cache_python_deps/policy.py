@@ -17,8 +17,7 @@ Which events may restore and save (the reasoning is in docs/threat-model.md):
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from cache_python_deps.identity import Stability
 
@@ -52,8 +51,7 @@ UNTRUSTED_TRIGGER_EVENTS: Final = frozenset(
 GITHUB_DOT_COM: Final = "https://github.com"
 
 
-@dataclass(frozen=True)
-class CachingDecision:
+class CachingDecision(NamedTuple):
     """Whether to restore and whether to save, and the reason to show when either is off."""
 
     enabled: bool

@@ -20,9 +20,8 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from cache_python_deps import __version__
 from cache_python_deps.errors import UnreadableFileError
@@ -54,8 +53,7 @@ class InvalidRecordError(ValueError):
     """A record that is not what this action writes: the message says which field and why."""
 
 
-@dataclass(frozen=True)
-class SavedBy:
+class SavedBy(NamedTuple):
     """The run that saved an entry (from the runner's ``GITHUB_*`` variables)."""
 
     repository: str | None
@@ -68,8 +66,7 @@ class SavedBy:
     time: str
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """One provenance record: the key, its components by name, and the run that saved it."""
 
     key: str
@@ -200,8 +197,7 @@ def parse_record(text: str) -> Record:
     )
 
 
-@dataclass(frozen=True)
-class ReadResult:
+class ReadResult(NamedTuple):
     """What was found in a directory: a valid record, or why there is none."""
 
     record: Record | None

@@ -36,13 +36,12 @@ one-line PruneFailedError.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Final
+from types import MappingProxyType
+from typing import Final, NamedTuple
 
 from cache_python_deps.cache_path import (
     PathFacts,
@@ -72,8 +71,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class SupersededReport:
+class SupersededReport(NamedTuple):
     """What the dependencies in use said about the cache's built wheels, and what went."""
 
     in_use: InUse | NotRead
@@ -83,11 +81,10 @@ class SupersededReport:
     bytes_removed: int = 0
     # Built wheels kept, by verdict (SUPERSEDED: it shares its entry with a wheel kept, or the
     # cache names it so that it cannot be addressed).
-    kept: Mapping[Verdict, int] = field(default_factory=dict)
+    kept: Mapping[Verdict, int] = MappingProxyType({})  # read only: one default for all
 
 
-@dataclass(frozen=True)
-class PruneReport:
+class PruneReport(NamedTuple):
     """What pruning did to one cache directory."""
 
     directory: Path
@@ -142,7 +139,7 @@ def protected_places(
     real_workspaces = {
         os.path.realpath(path) for path in {*workspaces, *projects} if Path(path).is_absolute()
     }
-    return [dataclasses.replace(facts, workspace=path) for path in sorted(real_workspaces)]
+    return [facts._replace(workspace=path) for path in sorted(real_workspaces)]
 
 
 def _resolve(directory: Path, places: Iterable[PathFacts]) -> Path:
@@ -273,7 +270,7 @@ def prune_cache(
                 superseded = _drop_superseded(tree, tool, in_use)
                 if superseded.removed:
                     freed = before - tree.size()
-                    superseded = dataclasses.replace(superseded, bytes_removed=freed)
+                    superseded = superseded._replace(bytes_removed=freed)
             tool.layout.prune(tree, unstable_abi=unstable_abi)
             return PruneReport(resolved, before, tree.size(), tree.removed, superseded)
     except FileNotFoundError:

@@ -41,10 +41,9 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path, PurePosixPath
-from typing import Final, NoReturn
+from typing import Final, NamedTuple, NoReturn
 
 from cache_python_deps.errors import PruneFailedError, PruneRefusedError
 from cache_python_deps.safe_files import OPEN_FLAGS
@@ -94,8 +93,7 @@ class EntryKind(Enum):
     OTHER = "other"  # a FIFO, socket or device
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One entry of a cache directory, as ``lstat`` saw it."""
 
     path: PurePosixPath  # relative to the cache root
@@ -168,8 +166,7 @@ def _mount_id(descriptor: int) -> int | None:
     return int(match[1]) if match else None
 
 
-@dataclass(frozen=True)
-class _FileSystem:
+class _FileSystem(NamedTuple):
     """Where the cache root lives: entering another device or mount is refused."""
 
     device: int

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from cache_python_deps.engine import Result
@@ -26,14 +25,24 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
+def _plain(value: object) -> Any:
+    """A value type (a NamedTuple) as JSON-ready data: its fields by name, all the way down."""
+    as_dict = getattr(value, "_asdict", None)
+    if callable(as_dict):
+        return {name: _plain(field) for name, field in as_dict().items()}
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    return value
+
+
 def report_dict(result: Result) -> dict[str, Any]:
     """Everything computed, as one JSON-ready object (``--json``)."""
     identity = result.identity
-    interpreter = asdict(result.interpreter)
+    interpreter = _plain(result.interpreter)
     return {
         "key_format_version": KEY_FORMAT_VERSION,
         "interpreter": interpreter,
-        "identity": {**asdict(identity), "stability": identity.stability.value},
+        "identity": {**_plain(identity), "stability": identity.stability.value},
         "abi_tag": identity.abi_tag,
         "stability": identity.stability.value,
         "stability_reason": identity.stability_reason,
@@ -42,7 +51,7 @@ def report_dict(result: Result) -> dict[str, Any]:
         "cache_kind": result.kind.value,
         "cache_directory": str(result.cache_directory),
         "cache_directory_source": result.cache_directory_source.text(FrontEnd.CLI),
-        "pip": asdict(result.pip) if result.pip is not None else None,
+        "pip": _plain(result.pip),
         "rules_notice": result.rules_notice,
         "dependency_hash": result.keys.components[-1].value,
         "dependency_hash_source": result.dependency_hash_source.text(FrontEnd.CLI),

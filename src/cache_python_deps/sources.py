@@ -23,8 +23,7 @@ class FrontEnd(enum.Enum):
     ACTION = "action"
 
 
-# Value types are NamedTuples, not dataclasses: as immutable, and much cheaper to define, which
-# the keys step's start-up (and --print-key's) pays on every run.
+# Value types are NamedTuples, as everywhere in the package (CONTRIBUTING.md says why).
 
 
 class Setting(NamedTuple):

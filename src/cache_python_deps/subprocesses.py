@@ -32,9 +32,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Final, Protocol
+from typing import IO, Any, Final, NamedTuple, Protocol
 
 # Enough for any path or probe answer; a child printing more is broken or hostile.
 DEFAULT_MAX_OUTPUT: Final = 1024 * 1024
@@ -56,8 +55,7 @@ class OutputTooLarge(BoundedRunError):
     """The child printed more than allowed."""
 
 
-@dataclass(frozen=True)
-class Completed:
+class Completed(NamedTuple):
     """A child that finished within its bounds."""
 
     returncode: int
@@ -72,8 +70,7 @@ class Tree(Protocol):
         """End every process of the tree that can still be reached; safe to call twice."""
 
 
-@dataclass(frozen=True)
-class Containment:
+class Containment(NamedTuple):
     """How this OS starts a child as a tree of its own (``popen_options``) and ends that tree."""
 
     popen_options: Mapping[str, Any]
@@ -95,8 +92,7 @@ class ProcessGroup:
             self._process.kill()
 
 
-@dataclass(frozen=True)
-class WindowsOperations:
+class WindowsOperations(NamedTuple):
     """The Windows operations ``WindowsTree`` needs, as parameters (stand-ins in the tests).
 
     ``create_job(pid)`` is a kill-on-close job holding the process, or None when Windows
@@ -109,17 +105,14 @@ class WindowsOperations:
     kill_tree: Callable[[int], None]
 
 
-@dataclass
 class WindowsTree:
     """Windows: the child in a Job object, or else a tree kill while the child lives."""
 
-    process: subprocess.Popen[bytes]
-    operations: WindowsOperations
-    job: object | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        self.job = self.operations.create_job(self.process.pid)
+    def __init__(self, process: subprocess.Popen[bytes], operations: WindowsOperations) -> None:
+        self.process = process
+        self.operations = operations
+        self._lock = threading.Lock()
+        self.job: object | None = operations.create_job(process.pid)
 
     def end(self, *, child_exited: bool) -> None:
         with self._lock:

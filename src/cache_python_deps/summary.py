@@ -67,9 +67,6 @@ class InvalidJobFactsError(ValueError):
     """The keys step's facts, read back, are not what the keys step writes."""
 
 
-# NamedTuples, not dataclasses, as in sources.py: the keys step defines these on every run.
-
-
 class Fact(NamedTuple):
     """One row of the job's table: our label, an untrusted value, and where it came from."""
 

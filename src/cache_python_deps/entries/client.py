@@ -31,9 +31,8 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import IO, TYPE_CHECKING, Final, TypeVar
+from typing import IO, TYPE_CHECKING, Final, NamedTuple, TypeVar
 
 if TYPE_CHECKING:  # the HTTP modules load only when a request is made (see _Client)
     import urllib.error
@@ -62,8 +61,7 @@ _CHUNK: Final = 64 * 1024
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True)
-class CacheEntry:
+class CacheEntry(NamedTuple):
     """One cache entry as the API lists it (every field validated)."""
 
     id: int
@@ -75,16 +73,14 @@ class CacheEntry:
     size_in_bytes: int
 
 
-@dataclass(frozen=True)
-class CacheUsage:
+class CacheUsage(NamedTuple):
     """The repository's cache use: the sum of its active entries' sizes, and their number."""
 
     active_caches_size_in_bytes: int
     active_caches_count: int
 
 
-@dataclass(frozen=True)
-class CacheListing:
+class CacheListing(NamedTuple):
     """Entries matching a key prefix, newest use first, and how many exist in all."""
 
     entries: tuple[CacheEntry, ...]
@@ -96,8 +92,7 @@ class CacheListing:
         return len(self.entries) >= self.total_count
 
 
-@dataclass(frozen=True)
-class Doomed:
+class Doomed(NamedTuple):
     """An entry a plan chose to delete, and why: a phrase (see ``miss_report.Phrase``) of our
     words, and untrusted values kept apart until rendered."""
 
@@ -105,8 +100,7 @@ class Doomed:
     why: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Deletion:
+class Deletion(NamedTuple):
     """One deletion tried: ``problem`` is None when the API deleted the entry."""
 
     doomed: Doomed
@@ -121,8 +115,7 @@ class Deletion:
 Plan = Callable[[CacheListing, timedelta | None], Sequence[Doomed]]
 
 
-@dataclass(frozen=True)
-class Tidy:
+class Tidy(NamedTuple):
     """What to delete after the listing: ``plan`` picks, at most ``limit`` go.
 
     ``dry_run`` deletes nothing (the plan's choice is still reported); ``by_key`` deletes with
@@ -135,8 +128,7 @@ class Tidy:
     by_key: bool = False
 
 
-@dataclass(frozen=True)
-class Lookup:
+class Lookup(NamedTuple):
     """What the API said: a listing and the usage when it answered, else a plain reason.
 
     With a ``Tidy``: ``planned`` is what its plan chose (cut to its limit), ``deletions`` what
@@ -339,14 +331,15 @@ class _HttpRefusal(ApiProblem):
         self.status = status
 
 
-@dataclass
 class _Answer:
-    """A decoded answer: its JSON (None for an empty body), ``Link`` and ``Date`` headers."""
+    """A decoded answer: its JSON (None for an empty body, set once the body is read), ``Link``
+    and ``Date`` headers, and when it was received."""
 
-    data: object
-    link: str | None = None
-    date: str | None = None
-    received: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    def __init__(self, link: str | None, date: str | None) -> None:
+        self.data: object = None
+        self.link = link
+        self.date = date
+        self.received = datetime.now(timezone.utc)
 
 
 class _Client:
@@ -388,7 +381,7 @@ class _Client:
         try:
             with self.opener.open(request, timeout=self._remaining()) as response:
                 body = self._read(response)
-                answer = _Answer(None, response.headers.get("Link"), response.headers.get("Date"))
+                answer = _Answer(response.headers.get("Link"), response.headers.get("Date"))
         except urllib.error.HTTPError as error:
             error.close()
             raise _HttpRefusal(_http_reason(error, method), error.code) from None

@@ -20,8 +20,7 @@ Values are compared ignoring case, as actions/cache compares keys.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from cache_python_deps.errors import CachePythonDepsError
 from cache_python_deps.github import Phrase, Untrusted
@@ -76,8 +75,7 @@ class NotAKeyError(CachePythonDepsError):
     """Text that is not a cache key (or key prefix) of this project or of the original action."""
 
 
-@dataclass(frozen=True)
-class ParsedKey:
+class ParsedKey(NamedTuple):
     """A key (or a key prefix) with its components named, in key order."""
 
     text: str
@@ -161,8 +159,7 @@ def _parse_original(key: str, match: re.Match[str]) -> ParsedKey:
     )
 
 
-@dataclass(frozen=True)
-class ComponentChange:
+class ComponentChange(NamedTuple):
     """One component whose value differs; None where a key (a prefix) has no such component."""
 
     name: str
@@ -170,8 +167,7 @@ class ComponentChange:
     right: str | None
 
 
-@dataclass(frozen=True)
-class KeyDiff:
+class KeyDiff(NamedTuple):
     """How two keys differ, component by component."""
 
     left: ParsedKey
@@ -274,8 +270,7 @@ def _joined(phrases: list[Phrase], separator: str) -> Phrase:
     return tuple(joined)
 
 
-@dataclass(frozen=True)
-class Meaning:
+class Meaning(NamedTuple):
     """What a difference in a group of components means, in this project's words."""
 
     components: tuple[str, ...]

@@ -17,13 +17,11 @@ the job's section (``summary.py``).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from cache_python_deps.entries.client import (
     DEFAULT_TIMEOUT,
@@ -68,8 +66,7 @@ MAX_EVENT_BYTES: Final = 8 * 1024 * 1024
 MAX_BRANCH_LENGTH: Final = 255
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(NamedTuple):
     """Whose entries a run may restore: its own ref's, the default branch's, a PR's base's."""
 
     ref: str | None
@@ -90,8 +87,7 @@ class Scope:
         return False
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(NamedTuple):
     """One listed entry of ours against this job's key."""
 
     entry: CacheEntry
@@ -103,8 +99,7 @@ class Comparison:
     unused_for: timedelta
 
 
-@dataclass(frozen=True)
-class MissReport:
+class MissReport(NamedTuple):
     """What to show: one log line, the parts of the job summary, a notice when storage is short.
 
     ``log_line``, ``notice`` and ``text_lines`` are escaped already, for the log or a terminal;
@@ -391,8 +386,7 @@ def explain(
     elif lookup.problem:
         notes.append((f"cache usage not looked up: {lookup.problem}",))
     exact_key_listed = bool(comparisons) and comparisons[0].shared == len(COMPONENT_NAMES)
-    return dataclasses.replace(
-        _render(headline, _entry_rows(comparisons), notes, notice),
+    return _render(headline, _entry_rows(comparisons), notes, notice)._replace(
         why=why,
         exact_key_listed=exact_key_listed,
         usage=usage,
@@ -400,7 +394,7 @@ def explain(
 
 
 def _problem_report(reason: str) -> MissReport:
-    return dataclasses.replace(_render((reason,), [], [], None), explained=False)
+    return _render((reason,), [], [], None)._replace(explained=False)
 
 
 ENTRY_HEADERS: Final = (
@@ -499,4 +493,4 @@ def explain_without_exact_hit(
         )
     except Exception as error:  # an explanation is a courtesy: it must never fail the job
         report = _problem_report(f"no explanation: unexpected {type(error).__name__}")
-    return dataclasses.replace(report, lookup=lookup)
+    return report._replace(lookup=lookup)

@@ -30,9 +30,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Final, NamedTuple
 
 from cache_python_deps.entries.client import (
     DEFAULT_TIMEOUT,
@@ -126,8 +125,7 @@ def server_time(runner_time: datetime, clock_offset: timedelta | None) -> dateti
     return runner_time + clock_offset
 
 
-@dataclass(frozen=True)
-class DamagedEntryRule:
+class DamagedEntryRule(NamedTuple):
     """The facts that decide which entry a failed restore tried, and whether it may go."""
 
     primary_key: str

@@ -26,9 +26,8 @@ that need them, off that measured path (benchmarks/action_main_step.py).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, TextIO
+from typing import TYPE_CHECKING, Final, NamedTuple, TextIO
 
 from cache_python_deps import failed_restore, provenance
 from cache_python_deps.entries.key_format import diff_keys, diff_phrase, parse_key
@@ -67,8 +66,7 @@ class RecordStepError(CachePythonDepsError):
     """The record step's inputs (set by the action itself) are missing or malformed."""
 
 
-@dataclass(frozen=True)
-class RestoreOutcome:
+class RestoreOutcome(NamedTuple):
     """What the record step found and did."""
 
     matched_key: str
@@ -183,15 +181,16 @@ def _clear_failed_restore(
     return failed_restore.remove_leftover(directory, before)
 
 
-@dataclass
 class SummaryParts:
-    """What the record step gathers for this job's section, besides its status."""
+    """What the record step gathers for this job's section, besides its status (filled in as
+    the step goes)."""
 
-    facts: JobFacts | None = None
-    facts_problem: str | None = None
-    report: MissReport | None = None
-    deletions: str = ""
-    failed_restore: Phrase | None = None
+    def __init__(self) -> None:
+        self.facts: JobFacts | None = None
+        self.facts_problem: str | None = None
+        self.report: MissReport | None = None
+        self.deletions = ""
+        self.failed_restore: Phrase | None = None
 
 
 def check_restored(step: StepIO) -> None:

@@ -14,9 +14,8 @@ else under the root goes alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from cache_python_deps.record_file import is_record_file
 from cache_python_deps.tools.base import BuiltWheel, BuiltWheels
@@ -59,8 +58,7 @@ def only_own_entries(names: Collection[str], is_own: Callable[[str], bool]) -> b
     return all(is_record_file(name) or is_own(name) for name in names)
 
 
-@dataclass(frozen=True)
-class TopLevelLayout:
+class TopLevelLayout(NamedTuple):
     """A cache whose downloads and built wheels each live in top-level directories (a
     ``CacheLayout``: pip's, and pipenv's and pdm's, which share its shape)."""
 

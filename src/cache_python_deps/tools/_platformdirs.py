@@ -31,9 +31,8 @@ from __future__ import annotations
 
 import ntpath
 import posixpath
-from dataclasses import dataclass
 from pathlib import PurePath, PureWindowsPath
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools import _common
@@ -66,8 +65,7 @@ def version_tuple(version: str | None) -> tuple[int, ...] | None:
     return tuple(numbers) or None
 
 
-@dataclass(frozen=True)
-class Platformdirs:
+class Platformdirs(NamedTuple):
     """One platformdirs release (``None``: unknown, the newest rules) as the tool ``who`` uses it.
 
     ``who`` names the tool in error messages.

@@ -15,9 +15,8 @@ facts is the only I/O a cache-directory rule does; it never starts the tool.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:  # a Protocol class costs import time; only mypy needs it
     from typing import Protocol
@@ -52,8 +51,7 @@ if TYPE_CHECKING:  # a Protocol class costs import time; only mypy needs it
 OSFamily = Literal["linux", "macos", "windows"]
 
 
-@dataclass(frozen=True)
-class CacheContext:
+class CacheContext(NamedTuple):
     """The facts a cache-directory rule may depend on."""
 
     os_family: OSFamily
@@ -65,7 +63,7 @@ class CacheContext:
     home: Path | None
     # sys.prefix of the interpreter being keyed: pip reads a "site" config file there.
     interpreter_prefix: Path
-    project_directory: Path = field(default_factory=Path.cwd)
+    project_directory: Path
     # The version of the pip ``python -m pip`` runs (pip_location.find_pip): pip's own rules
     # changed with it. None: unknown (no pip, or none that could be read).
     pip_version: str | None = None
@@ -77,8 +75,7 @@ class CacheContext:
     effective_uid: int | None = None
 
 
-@dataclass(frozen=True)
-class CacheLocation:
+class CacheLocation(NamedTuple):
     """A tool's cache directory and where it came from, for messages that must name the source.
 
     ``source`` reads like ``"UV_CACHE_DIR"``, ``"cache-dir in /w/uv.toml"``,
@@ -89,8 +86,7 @@ class CacheLocation:
     source: str
 
 
-@dataclass(frozen=True)
-class LockFile:
+class LockFile(NamedTuple):
     """Where a tool's lock file is, and its format."""
 
     path: Path
@@ -99,8 +95,7 @@ class LockFile:
     format: Literal["packages", "pipfile"]
 
 
-@dataclass(frozen=True)
-class BuiltWheel:
+class BuiltWheel(NamedTuple):
     """A wheel the tool built from source, and what must go with it when it is removed."""
 
     # The wheel's file name as the cache holds it (untrusted: it is parsed, never trusted).
@@ -114,8 +109,7 @@ class BuiltWheel:
     parent: PurePosixPath | None = None
 
 
-@dataclass(frozen=True)
-class BuiltWheels:
+class BuiltWheels(NamedTuple):
     """Every built wheel of a cache, and where empty directories are tidied after removals."""
 
     wheels: tuple[BuiltWheel, ...]
@@ -123,8 +117,7 @@ class BuiltWheels:
     tidy: tuple[PurePosixPath, ...] = ()
 
 
-@dataclass(frozen=True)
-class Tool:
+class Tool(NamedTuple):
     """One Python packaging tool whose cache this project keys, restores and prunes.
 
     Each tool module ends with its own: ``Tool(name, dependency_file_patterns, cache_directory,

@@ -46,9 +46,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools import _common, _installed, _platformdirs
@@ -231,8 +230,7 @@ def _local_config_file(context: CacheContext, release: ToolRelease) -> Path | No
     return pyproject.parent / "poetry.toml"
 
 
-@dataclass(frozen=True)
-class _Config:
+class _Config(NamedTuple):
     """Poetry's settings: the environment, the config files (nearest first), the defaults."""
 
     context: CacheContext

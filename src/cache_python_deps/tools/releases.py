@@ -29,8 +29,7 @@ each tool's newest release, so a changed rule is a red run there before it is a 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from cache_python_deps.tools._platformdirs import version_tuple
 from cache_python_deps.tools.base import CacheContext
@@ -47,8 +46,7 @@ CHECKED: Final = {
 _RELEASE_TEXT: Final = re.compile(r"[0-9][0-9A-Za-z.+!_-]{0,63}")
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(NamedTuple):
     """The first release of ``tool`` with a rule (``rule`` says which, for tests and readers)."""
 
     tool: str
@@ -56,8 +54,7 @@ class Gate:
     rule: str
 
 
-@dataclass(frozen=True)
-class ToolRelease:
+class ToolRelease(NamedTuple):
     """One release of a tool (``version`` None: unknown, the newest rules)."""
 
     tool: str

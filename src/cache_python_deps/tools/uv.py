@@ -58,9 +58,8 @@ import os
 import posixpath
 import re
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from cache_python_deps.errors import CacheDirectoryError
 from cache_python_deps.tools import _common
@@ -91,8 +90,7 @@ _FALSE_NO_CACHE_COUNTS: Final = Gate(
 )
 
 
-@dataclass(frozen=True)
-class _Settings:
+class _Settings(NamedTuple):
     """The two cache settings of one uv config layer (``None``: not set there), with sources."""
 
     no_cache: bool | None = None
@@ -109,8 +107,7 @@ class _Settings:
         )
 
 
-@dataclass(frozen=True)
-class _Directories:
+class _Directories(NamedTuple):
     """Where uv works: its working directory and its project directory."""
 
     working: Path
