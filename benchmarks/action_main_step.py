@@ -92,8 +92,8 @@ WORKFLOW = Path(__file__).resolve().parent / "workflows" / "main-step.yml"
 ACTION_REFERENCE = "re-actors/cache-python-deps@release/v1"
 #: The ``name:`` of the step that uses the action, as act logs it.
 ACTION_STEP = "Action under test"
-#: The ratio the issue asks for (ours / original, medians).
-LIMIT = 0.7
+#: The ratio the latest issue on it keeps (ours / original, medians; an earlier one asked 0.7).
+LIMIT = 0.8
 ORIGINAL = "original"
 OURS = "ours"
 
