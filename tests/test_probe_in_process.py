@@ -20,17 +20,14 @@ _COMPARE = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 from cache_python_deps import interpreter
+from cache_python_deps.reporting import json_ready
 prefix = sys.prefix
 in_process = interpreter.probe_interpreter(sys.executable)
 assert sys.prefix == prefix, "the probe left sys.prefix changed"
 assert interpreter.is_running_interpreter(interpreter.resolve_interpreter(sys.executable))
 interpreter.is_running_interpreter = lambda executable: False
 child = interpreter.probe_interpreter(sys.executable)
-def plain(value):
-    if hasattr(value, "_asdict"):
-        return {name: plain(field) for name, field in value._asdict().items()}
-    return [plain(item) for item in value] if isinstance(value, tuple) else value
-print(json.dumps([plain(in_process), plain(child)]))
+print(json.dumps([json_ready(in_process), json_ready(child)]))
 """
 
 RUNS_THIS_PACKAGE = (

@@ -25,24 +25,24 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _plain(value: object) -> Any:
+def json_ready(value: object) -> Any:
     """A value type (a NamedTuple) as JSON-ready data: its fields by name, all the way down."""
     as_dict = getattr(value, "_asdict", None)
     if callable(as_dict):
-        return {name: _plain(field) for name, field in as_dict().items()}
+        return {name: json_ready(field) for name, field in as_dict().items()}
     if isinstance(value, tuple | list):
-        return [_plain(item) for item in value]
+        return [json_ready(item) for item in value]
     return value
 
 
 def report_dict(result: Result) -> dict[str, Any]:
     """Everything computed, as one JSON-ready object (``--json``)."""
     identity = result.identity
-    interpreter = _plain(result.interpreter)
+    interpreter = json_ready(result.interpreter)
     return {
         "key_format_version": KEY_FORMAT_VERSION,
         "interpreter": interpreter,
-        "identity": {**_plain(identity), "stability": identity.stability.value},
+        "identity": {**json_ready(identity), "stability": identity.stability.value},
         "abi_tag": identity.abi_tag,
         "stability": identity.stability.value,
         "stability_reason": identity.stability_reason,
@@ -51,7 +51,7 @@ def report_dict(result: Result) -> dict[str, Any]:
         "cache_kind": result.kind.value,
         "cache_directory": str(result.cache_directory),
         "cache_directory_source": result.cache_directory_source.text(FrontEnd.CLI),
-        "pip": _plain(result.pip),
+        "pip": json_ready(result.pip),
         "rules_notice": result.rules_notice,
         "dependency_hash": result.keys.components[-1].value,
         "dependency_hash_source": result.dependency_hash_source.text(FrontEnd.CLI),
